@@ -52,9 +52,10 @@ sciot_status sciot_fail(sciot_error *err, sciot_status s, const char *fmt, ...)
 
 void sciot_error_prefix(sciot_error *err, const char *prefix)
 {
-    char tmp[SCIOT_ERROR_MSG_MAX];
+    char tmp[2 * SCIOT_ERROR_MSG_MAX + 8];
     if (!err || !prefix)
         return;
-    snprintf(tmp, sizeof tmp, "%s: %s", prefix, err->msg);
-    memcpy(err->msg, tmp, sizeof tmp);
+    snprintf(tmp, sizeof tmp, "%.*s: %s", SCIOT_ERROR_MSG_MAX, prefix, err->msg);
+    memcpy(err->msg, tmp, sizeof err->msg - 1);
+    err->msg[sizeof err->msg - 1] = 0;
 }
