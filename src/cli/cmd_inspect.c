@@ -21,11 +21,13 @@ static cJSON *int_array(const int32_t *v, int32_t n)
     return a;
 }
 
-static void add_tensor_lists(cJSON *o, const sciot_model *m, const int32_t *idx, int32_t n, const char *key)
+/* "inputs": [indices], "input_shapes": [[dims]], "input_dtypes": [names] */
+static void add_tensor_lists(cJSON *o, const sciot_model *m, const int32_t *idx, int32_t n, const char *what)
 {
-    char k_shapes[32], k_dtypes[32];
-    snprintf(k_shapes, sizeof k_shapes, "%s_shapes", key);
-    snprintf(k_dtypes, sizeof k_dtypes, "%s_dtypes", key);
+    char key[32], k_shapes[32], k_dtypes[32];
+    snprintf(key, sizeof key, "%ss", what);
+    snprintf(k_shapes, sizeof k_shapes, "%s_shapes", what);
+    snprintf(k_dtypes, sizeof k_dtypes, "%s_dtypes", what);
     cJSON *shapes = cJSON_CreateArray(), *dtypes = cJSON_CreateArray();
     for (int32_t k = 0; k < n; k++) {
         if (idx[k] < 0) {
@@ -116,8 +118,8 @@ int cmd_inspect(int argc, char **argv)
             cJSON_AddNumberToObject(jo, "index", i);
             cJSON_AddStringToObject(jo, "name", sciot_op_name(o->code));
             cJSON_AddNumberToObject(jo, "version", o->version);
-            add_tensor_lists(jo, m, o->inputs, o->n_inputs, "inputs");
-            add_tensor_lists(jo, m, o->outputs, o->n_outputs, "outputs");
+            add_tensor_lists(jo, m, o->inputs, o->n_inputs, "input");
+            add_tensor_lists(jo, m, o->outputs, o->n_outputs, "output");
             cJSON_AddNumberToObject(jo, "macs", (double)o->macs);
             cJSON_AddItemToArray(ops, jo);
         }
