@@ -17,19 +17,19 @@ void sciot_quantize_multiplier(double real, int32_t *multiplier, int32_t *shift)
         *shift = 0;
         return;
     }
-    int exp = 0;
-    const double q = frexp(real, &exp);
+    int e = 0;
+    const double q = frexp(real, &e);
     int64_t q_fixed = (int64_t)round(q * 2147483648.0);
     if (q_fixed == ((int64_t)1 << 31)) {
         q_fixed /= 2;
-        ++exp;
+        ++e;
     }
-    if (exp < -31) {
-        exp = 0;
+    if (e < -31) {
+        e = 0;
         q_fixed = 0;
     }
     *multiplier = (int32_t)q_fixed;
-    *shift = exp;
+    *shift = e;
 }
 
 int32_t sciot_mbqm(int32_t x, int32_t multiplier, int32_t shift)
