@@ -73,6 +73,20 @@ sciot_status sciot_conv2d_s8(const sciot_conv_params *p, const sciot_channel_qua
                              const sciot_dims *f_dims, const int8_t *filter,
                              const int32_t *bias,
                              const sciot_dims *out_dims, int8_t *out, void *scratch);
+/* Filter repacked for the SIMD path, done once at init: bytes needed (0 when
+ * this build/CPU has no packed path; then pass packed = NULL). The size
+ * depends on the dims only; pack writes that many bytes. *_s8_packed() runs
+ * the SIMD path when packed != NULL, scratch has *_scratch_size() bytes and
+ * the CPU supports it (and the portable path is not forced), else the
+ * portable path with `filter`; the bytes are the same. The plain entry point
+ * is *_s8_packed() with packed = NULL. */
+size_t sciot_conv2d_s8_packed_size(const sciot_dims *filter);
+void sciot_conv2d_s8_pack(const sciot_dims *filter, const int8_t *weights, void *dst);
+sciot_status sciot_conv2d_s8_packed(const sciot_conv_params *p, const sciot_channel_quant *q,
+                                    const sciot_dims *in_dims, const int8_t *in,
+                                    const sciot_dims *f_dims, const int8_t *filter,
+                                    const void *packed, const int32_t *bias,
+                                    const sciot_dims *out_dims, int8_t *out, void *scratch);
 size_t sciot_conv2d_f32_scratch_size(const sciot_dims *in, const sciot_dims *filter,
                                      const sciot_dims *out);
 sciot_status sciot_conv2d_f32(const sciot_conv_params *p,
@@ -85,6 +99,13 @@ sciot_status sciot_conv2d_f32(const sciot_conv_params *p,
  * (= in channels * depth_multiplier). */
 size_t sciot_dwconv_s8_scratch_size(const sciot_dims *in, const sciot_dims *filter,
                                     const sciot_dims *out);
+size_t sciot_dwconv_s8_packed_size(const sciot_dims *filter);
+void sciot_dwconv_s8_pack(const sciot_dims *filter, const int8_t *weights, void *dst);
+sciot_status sciot_dwconv_s8_packed(const sciot_conv_params *p, const sciot_channel_quant *q,
+                                    const sciot_dims *in_dims, const int8_t *in,
+                                    const sciot_dims *f_dims, const int8_t *filter,
+                                    const void *packed, const int32_t *bias,
+                                    const sciot_dims *out_dims, int8_t *out, void *scratch);
 sciot_status sciot_dwconv_s8(const sciot_conv_params *p, const sciot_channel_quant *q,
                              const sciot_dims *in_dims, const int8_t *in,
                              const sciot_dims *f_dims, const int8_t *filter,

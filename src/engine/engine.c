@@ -26,7 +26,7 @@ typedef struct {
     sciot_dims d_in, d_f, d_out, d_in2;
     size_t n;
     union {
-        struct { sciot_conv_params p; sciot_channel_quant q; } conv;
+        struct { sciot_conv_params p; sciot_channel_quant q; const void *packed; } conv;
         struct { sciot_fc_params p; sciot_channel_quant q; int32_t batches, in_f, units; } fc;
         sciot_binary_params bin;
         sciot_pool_params pool;
@@ -225,6 +225,16 @@ static sciot_status prep_conv(const sciot_model *m, int32_t i, op_prep *p, carve
                    : sciot_conv2d_s8_scratch_size(&p->d_in, &p->d_f, &p->d_out);
     if (sz > *scratch)
         *scratch = sz;
+    /* filter repacked once for the SIMD path (none on this CPU/build: 0 bytes) */
+    size_t psz = dw ? sciot_dwconv_s8_packed_size(&p->d_f) : sciot_conv2d_s8_packed_size(&p->d_f);
+    void *packed = psz ? carve_take(c, psz) : NULL;
+    if (packed) {
+        if (dw)
+            sciot_dwconv_s8_pack(&p->d_f, f->data, packed);
+        else
+            sciot_conv2d_s8_pack(&p->d_f, f->data, packed);
+        p->u.conv.packed = packed;
+    }
     return prep_channel_quant(m, i, in, f, out, out_c, c, &p->u.conv.q, err);
 }
 
@@ -724,13 +734,13 @@ static sciot_status run_op(sciot_engine *e, int32_t i, const op_prep *p)
     case SCIOT_OP_CONV_2D:
         if (p->f32)
             return sciot_conv2d_f32(&p->u.conv.p, &p->d_in, in0, &p->d_f, in1, in2, &p->d_out, out, e->scratch);
-        return sciot_conv2d_s8(&p->u.conv.p, &p->u.conv.q, &p->d_in, in0, &p->d_f, in1, in2, &p->d_out, out,
-                               e->scratch);
+        return sciot_conv2d_s8_packed(&p->u.conv.p, &p->u.conv.q, &p->d_in, in0, &p->d_f, in1, p->u.conv.packed,
+                                      in2, &p->d_out, out, e->scratch);
     case SCIOT_OP_DEPTHWISE_CONV_2D:
         if (p->f32)
             return sciot_dwconv_f32(&p->u.conv.p, &p->d_in, in0, &p->d_f, in1, in2, &p->d_out, out);
-        return sciot_dwconv_s8(&p->u.conv.p, &p->u.conv.q, &p->d_in, in0, &p->d_f, in1, in2, &p->d_out, out,
-                               e->scratch);
+        return sciot_dwconv_s8_packed(&p->u.conv.p, &p->u.conv.q, &p->d_in, in0, &p->d_f, in1, p->u.conv.packed,
+                                      in2, &p->d_out, out, e->scratch);
     case SCIOT_OP_FULLY_CONNECTED:
         if (p->f32)
             return sciot_fc_f32(&p->u.fc.p, p->u.fc.batches, p->u.fc.in_f, p->u.fc.units, in0, in1, in2, out);

@@ -3,17 +3,45 @@
  * oc = ic * depth_multiplier + m), bit-exact with TFLM's
  * reference_integer_ops::DepthwiseConvPerChannel: acc = sum over valid taps
  * of (in + input_offset) * filter (taps outside the image skipped),
- * acc += bias, out = clamp(mbqm(acc, m[oc], s[oc]) + output_offset). */
+ * acc += bias, out = clamp(mbqm(acc, m[oc], s[oc]) + output_offset).
+ * With weights packed by sciot_dwconv_s8_pack (sciot_dwconv_s8_packed) and scratch of
+ * sciot_dwconv_s8_scratch_size bytes, the AVX2 path (dwconv_s8_avx2.c) runs
+ * when the CPU has it; same bytes. */
 #include "sciot/kernels.h"
 #include "kernels_internal.h"
 
 size_t sciot_dwconv_s8_scratch_size(const sciot_dims *in, const sciot_dims *filter,
                                     const sciot_dims *out)
 {
+#if defined(SCIOT_HAVE_AVX2)
+    if (in && filter && out && sk_dims_positive(in) && sk_dims_positive(filter) && sk_cpu_avx2())
+        return sk_dwconv_s8_avx2_scratch(in, filter, out);
+#endif
     (void)in;
     (void)filter;
     (void)out;
     return 0;
+}
+
+size_t sciot_dwconv_s8_packed_size(const sciot_dims *filter)
+{
+#if defined(SCIOT_HAVE_AVX2)
+    if (filter && sk_dims_positive(filter) && sk_cpu_avx2())
+        return sk_dwconv_s8_avx2_packed_size(filter);
+#endif
+    (void)filter;
+    return 0;
+}
+
+void sciot_dwconv_s8_pack(const sciot_dims *filter, const int8_t *weights, void *dst)
+{
+#if defined(SCIOT_HAVE_AVX2)
+    if (filter && weights && dst && sk_dims_positive(filter) && sk_cpu_avx2())
+        sk_dwconv_s8_avx2_pack(filter, weights, dst);
+#endif
+    (void)filter;
+    (void)weights;
+    (void)dst;
 }
 
 sciot_status sciot_dwconv_s8(const sciot_conv_params *p, const sciot_channel_quant *q,
@@ -22,7 +50,16 @@ sciot_status sciot_dwconv_s8(const sciot_conv_params *p, const sciot_channel_qua
                              const int32_t *bias,
                              const sciot_dims *out_dims, int8_t *out, void *scratch)
 {
-    (void)scratch;
+    return sciot_dwconv_s8_packed(p, q, in_dims, in, f_dims, filter, NULL, bias, out_dims, out,
+                                  scratch);
+}
+
+sciot_status sciot_dwconv_s8_packed(const sciot_conv_params *p, const sciot_channel_quant *q,
+                                    const sciot_dims *in_dims, const int8_t *in,
+                                    const sciot_dims *f_dims, const int8_t *filter,
+                                    const void *packed, const int32_t *bias,
+                                    const sciot_dims *out_dims, int8_t *out, void *scratch)
+{
     if (!p || !q || !q->multiplier || !q->shift || !in_dims || !in || !f_dims || !filter ||
         !out_dims || !out)
         return SCIOT_ERR_INVALID_ARG;
@@ -42,6 +79,15 @@ sciot_status sciot_dwconv_s8(const sciot_conv_params *p, const sciot_channel_qua
     const int32_t out_h = out_dims->h, out_w = out_dims->w, out_c = out_dims->c;
     const int32_t in_off = p->input_offset, out_off = p->output_offset;
     const int32_t act_min = p->act_min, act_max = p->act_max;
+#if defined(SCIOT_HAVE_AVX2)
+    if (packed && scratch && f_h <= 16 && f_h * f_w <= 64 && sk_use_avx2()) {
+        sk_dwconv_s8_avx2(p, q, in_dims, in, f_dims, packed, bias, out_dims, out, scratch);
+        return SCIOT_OK;
+    }
+#else
+    (void)packed;
+    (void)scratch;
+#endif
 
     for (int32_t b = 0; b < out_dims->n; ++b) {
         const int8_t *in_b = in + (size_t)b * in_h * in_w * in_c;

@@ -150,6 +150,34 @@ static inline int32_t sk_one_over_one_plus_x(int32_t a)
     return sk_sat_shl(x, 1);
 }
 
+/* ---- fast-path selection (dispatch.c) ---------------------------------- */
+
+/* 1 when the CPU runs AVX2 and the library was built with the AVX2 paths
+ * (whatever the force-portable switch says: packed layouts and scratch sizes
+ * depend on it). */
+int sk_cpu_avx2(void);
+/* sk_cpu_avx2() and the portable path not forced: dispatch to AVX2. */
+int sk_use_avx2(void);
+
+/* AVX2 paths (src/kernels/NAME_avx2.c), built only when SCIOT_HAVE_AVX2. They
+ * take arguments the portable entry point already validated. */
+size_t sk_conv2d_s8_avx2_scratch(const sciot_dims *in, const sciot_dims *filter,
+                                 const sciot_dims *out);
+size_t sk_conv2d_s8_avx2_packed_size(const sciot_dims *filter);
+void sk_conv2d_s8_avx2_pack(const sciot_dims *filter, const int8_t *w, void *dst);
+void sk_conv2d_s8_avx2(const sciot_conv_params *p, const sciot_channel_quant *q,
+                       const sciot_dims *in_dims, const int8_t *in, const sciot_dims *f_dims,
+                       const void *packed, const int32_t *bias, const sciot_dims *out_dims, int8_t *out,
+                       void *scratch);
+size_t sk_dwconv_s8_avx2_scratch(const sciot_dims *in, const sciot_dims *filter,
+                                 const sciot_dims *out);
+size_t sk_dwconv_s8_avx2_packed_size(const sciot_dims *filter);
+void sk_dwconv_s8_avx2_pack(const sciot_dims *filter, const int8_t *w, void *dst);
+void sk_dwconv_s8_avx2(const sciot_conv_params *p, const sciot_channel_quant *q,
+                       const sciot_dims *in_dims, const int8_t *in, const sciot_dims *f_dims,
+                       const void *packed, const int32_t *bias, const sciot_dims *out_dims, int8_t *out,
+                       void *scratch);
+
 /* ---- argument checks ---------------------------------------------------- */
 
 static inline int sk_dims_positive(const sciot_dims *d)
