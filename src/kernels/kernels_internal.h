@@ -178,6 +178,9 @@ void sk_dwconv_s8_avx2(const sciot_conv_params *p, const sciot_channel_quant *q,
                        const void *packed, const int32_t *bias, const sciot_dims *out_dims, int8_t *out,
                        void *scratch);
 
+void sk_add_s8_avx2(const sciot_binary_params *p, size_t n, const int8_t *a, const int8_t *b,
+                    int8_t *out);
+
 /* ---- argument checks ---------------------------------------------------- */
 
 static inline int sk_dims_positive(const sciot_dims *d)

@@ -5,7 +5,8 @@
  * per-channel multipliers/shifts including the extremes (0, 2^30,
  * INT32_MAX, INT32_MIN, shifts -31..31, so the INT32_MIN * INT32_MIN
  * saturation and wrapping left shifts occur), input/output offsets over
- * -128..127, all activation ranges, with and without bias. Every buffer is
+ * -128..127, all activation ranges, with and without bias; ADD with the
+ * same extremes and any left shift 0..30. Every buffer is
  * malloc'ed at its exact size (ASan catches SIMD tails reading past it).
  * Where no fast path exists the comparison is trivially portable vs
  * portable. */
@@ -22,6 +23,11 @@ static void *xmalloc(size_t n)
     void *p = malloc(n ? n : 1);
     assert_non_null(p);
     return p;
+}
+
+static size_t sk_count(const sciot_dims *d)
+{
+    return (size_t)d->n * d->h * d->w * d->c;
 }
 
 static void rand_quant(srng *r, int32_t n, int32_t *mult, int32_t *shift, int extreme)
@@ -178,6 +184,50 @@ static void dwconv_fast_equals_portable(void **state)
     assert_true(ran > 1000);
 }
 
+/* ADD, same shapes (the fast path) and broadcast (portable either way). */
+static void add_fast_equals_portable(void **state)
+{
+    (void)state;
+    srng r = {0x5eed5eed12345ULL};
+    for (int it = 0; it < 3000; ++it) {
+        sciot_binary_params p;
+        memset(&p, 0, sizeof p);
+        sciot_add_s8_prepare((float)srng_logu(&r, 1e-3, 1.0), srng_int(&r, -128, 127),
+                             (float)srng_logu(&r, 1e-3, 1.0), srng_int(&r, -128, 127),
+                             (float)srng_logu(&r, 1e-3, 1.0), srng_int(&r, -128, 127),
+                             srng_int(&r, 0, 3), &p);
+        if (it % 3 == 0) { /* extreme multipliers, shifts and offsets */
+            int32_t m[3], sh[3];
+            rand_quant(&r, 3, m, sh, 1);
+            p.input1_multiplier = m[0], p.input1_shift = sh[0];
+            p.input2_multiplier = m[1], p.input2_shift = sh[1];
+            p.output_multiplier = m[2], p.output_shift = sh[2];
+            p.left_shift = srng_int(&r, 0, 30);
+            p.input1_offset = srng_int(&r, -128, 127);
+            p.input2_offset = srng_int(&r, -128, 127);
+        }
+        if (it % 5 == 0) {
+            int32_t a = srng_int(&r, -128, 127), b = srng_int(&r, -128, 127);
+            p.act_min = a < b ? a : b, p.act_max = a < b ? b : a;
+        }
+        sciot_dims d = {srng_int(&r, 1, 2), srng_int(&r, 1, 5), srng_int(&r, 1, 7),
+                        srng_int(&r, 1, 67)};
+        sciot_dims d2 = d;
+        if (it % 7 == 0)
+            d2.c = 1; /* broadcast */
+        const size_t n = sk_count(&d), n2 = sk_count(&d2);
+        int8_t *a = xmalloc(n), *b = xmalloc(n2), *y1 = xmalloc(n), *y2 = xmalloc(n);
+        srng_fill_s8(&r, a, n);
+        srng_fill_s8(&r, b, n2);
+        assert_int_equal(sciot_add_s8(&p, &d, a, &d2, b, &d, y1), SCIOT_OK);
+        sciot_kernels_force_portable(1);
+        assert_int_equal(sciot_add_s8(&p, &d, a, &d2, b, &d, y2), SCIOT_OK);
+        sciot_kernels_force_portable(0);
+        S8_CHECK_EQ_BYTES(y1, y2, n, "add");
+        free(a), free(b), free(y1), free(y2);
+    }
+}
+
 /* Packed paths that would be chosen: NULL packed still works (portable). */
 static void null_packed_is_portable(void **state)
 {
@@ -216,6 +266,7 @@ int main(void)
         cmocka_unit_test(fast_path_name),
         cmocka_unit_test(conv_fast_equals_portable),
         cmocka_unit_test(dwconv_fast_equals_portable),
+        cmocka_unit_test(add_fast_equals_portable),
         cmocka_unit_test(null_packed_is_portable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
