@@ -117,6 +117,23 @@ static void im2col(const sciot_conv_params *p, const sciot_dims *id, const int8_
     const int32_t ohw = od->h * od->w;
     const int32_t off = p->input_offset;
     const int32_t k = fh * fw * c;
+    if (fh == 1 && fw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 0 &&
+        p->pad_w == 0 && od->h == ih && od->w == iw) {
+        /* pointwise: the tile's pixels are consecutive in the input */
+        const int8_t *src = in + (size_t)m0 * c;
+        if (kp == c) {
+            sk_widen_off(a, src, rows * c, off);
+        } else {
+            for (int32_t i = 0; i < rows; ++i) {
+                sk_widen_off(a + (size_t)i * kp, src + (size_t)i * c, c, off);
+                a[(size_t)i * kp + c] = 0;
+            }
+        }
+        const int32_t padded = (rows + MR - 1) & ~(MR - 1);
+        if (padded > rows)
+            memset(a + (size_t)rows * kp, 0, (size_t)(padded - rows) * kp * sizeof(int16_t));
+        return;
+    }
     int32_t b = m0 / ohw, r = m0 % ohw;
     int32_t oy = r / od->w, ox = r % od->w;
     for (int32_t i = 0; i < rows; ++i) {

@@ -139,7 +139,7 @@ void sk_dwconv_s8_avx2(const sciot_conv_params *p, const sciot_channel_quant *q,
 
     const __m256i out_off = _mm256_set1_epi32(p->output_offset);
     const __m256i lo = _mm256_set1_epi32(p->act_min), hi = _mm256_set1_epi32(p->act_max);
-    const int16_t *tp[MAX_TAPS + 1];
+    const int16_t *tp[MAX_TAPS + 1], *tap0[MAX_TAPS];
     const int16_t *rowp[MAX_FH];
     int32_t tag[MAX_FH];
     tp[taps] = zc; /* odd tap count: the last pair's second tap (weight 0) */
@@ -165,14 +165,28 @@ void sk_dwconv_s8_avx2(const sciot_conv_params *p, const sciot_channel_quant *q,
                 }
                 rowp[ky] = row;
             }
+            int rows_ok = 1;
+            for (int32_t ky = 0, t = 0; ky < fh; ++ky) {
+                rows_ok &= rowp[ky] != NULL;
+                for (int32_t kx = 0; kx < fw; ++kx, ++t)
+                    tap0[t] = rowp[ky] ? rowp[ky] + (size_t)kx * dwl * cp : zc;
+            }
             int8_t *o_row = out + ((size_t)bt * out_h + oy) * out_w * c;
             for (int32_t ox = 0; ox < out_w; ++ox) {
                 const int32_t ix0 = ox * sw - p->pad_w;
-                for (int32_t ky = 0, t = 0; ky < fh; ++ky)
-                    for (int32_t kx = 0; kx < fw; ++kx, ++t) {
-                        const int32_t ix = ix0 + kx * dwl;
-                        tp[t] = rowp[ky] && ix >= 0 && ix < in_w ? rowp[ky] + (size_t)ix * cp : zc;
-                    }
+                if (rows_ok && ix0 >= 0 && ix0 + (fw - 1) * dwl < in_w) {
+                    /* interior pixel: every tap is in the image */
+                    const size_t shift = (size_t)ix0 * cp;
+                    for (int32_t t = 0; t < taps; ++t)
+                        tp[t] = tap0[t] + shift;
+                } else {
+                    for (int32_t ky = 0, t = 0; ky < fh; ++ky)
+                        for (int32_t kx = 0; kx < fw; ++kx, ++t) {
+                            const int32_t ix = ix0 + kx * dwl;
+                            tp[t] = rowp[ky] && ix >= 0 && ix < in_w ? rowp[ky] + (size_t)ix * cp
+                                                                     : zc;
+                        }
+                }
                 int8_t *o = o_row + (size_t)ox * c;
                 const int16_t *w = packed;
                 for (int32_t cb = 0; cb < c16; cb += 16) {

@@ -126,6 +126,11 @@ static inline void sk_widen_off(int16_t *dst, const int8_t *src, int32_t n, int3
         const __m256i v = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + i)));
         _mm256_storeu_si256((__m256i *)(dst + i), _mm256_add_epi16(v, o));
     }
+    if (i + 8 <= n) {
+        const __m128i v = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(src + i)));
+        _mm_storeu_si128((__m128i *)(dst + i), _mm_add_epi16(v, _mm256_castsi256_si128(o)));
+        i += 8;
+    }
     for (; i < n; ++i)
         dst[i] = (int16_t)(src[i] + off);
 }
