@@ -87,7 +87,8 @@ sciot_status sciot_rle_decode(const uint8_t *src, size_t len, uint8_t *dst, size
 /* Worst-case encoded size of `len` bytes. */
 size_t sciot_rle_bound(size_t len);
 
-/* Upper bound of the frame size for a cut of these tensors. */
+/* Upper bound of the frame size for these tensors: set tensors[].raw_len
+ * (the tensor bytes) and n_times first. */
 size_t sciot_wire_frame_bound(const sciot_wire_frame *f);
 
 /* Encode `f` (header fields, times_in, tensors[].index/data; dtype, shape and

@@ -31,6 +31,9 @@ typedef struct {
 } cli_session;
 
 int cli_open(const char *cmd, const char *path, cli_session *s);
+/* Fill every model input with deterministic xorshift32 bytes (float inputs:
+ * values in [0, 1)). */
+void cli_fill_random_inputs(cli_session *s);
 void cli_close(cli_session *s);
 
 #endif

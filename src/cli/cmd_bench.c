@@ -91,21 +91,7 @@ int cmd_bench(int argc, char **argv)
         rc = cli_error("bench", "out of memory");
         goto out;
     }
-    /* deterministic input: xorshift32 bytes */
-    uint32_t x = 1;
-    for (int32_t k = 0; k < m->n_inputs; k++) {
-        const sciot_tensor *t = &m->tensors[m->inputs[k]];
-        uint8_t *p = sciot_engine_tensor(&s.engine, m->inputs[k]);
-        for (size_t b = 0; b < t->bytes; b++) {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            p[b] = (uint8_t)(x >> 24);
-        }
-        if (t->dtype == SCIOT_FLOAT32)
-            for (size_t e = 0; e < t->elems; e++)
-                ((float *)p)[e] = (float)(p[4 * e] & 0xff) / 255.0f;
-    }
+    cli_fill_random_inputs(&s);
     sciot_engine_set_hook(&s.engine, hook, &c);
     for (long r = -warmup; r < runs; r++) {
         c.run = (int)(r < 0 ? -1 : r);

@@ -6,12 +6,17 @@
 #include <cjson/cJSON.h>
 
 #include "cli/cli.h"
+#include "sciot/kernels.h"
+#include "sciot/wire.h"
 
 static const char help[] =
-    "usage: sciot inspect MODEL [--json]\n"
+    "usage: sciot inspect MODEL [--input FILE]... [--json]\n"
     "Per operator: index, name, version, input/output tensors with shapes and\n"
     "dtypes, MACs. Per split point k = 0..N (k operators on the device): the cut\n"
-    "tensors, their bytes and the arena bytes the head [0, k) needs. Totals.\n";
+    "tensors, their bytes raw and run-length coded (on a pseudo-random input run\n"
+    "through the model, or --input FILE), and the arena bytes the head [0, k) needs\n"
+    "with the portable kernels (what a microcontroller provides). Totals, and the\n"
+    "model's SHA-256 (its identity on the wire).\n";
 
 static cJSON *int_array(const int32_t *v, int32_t n)
 {
@@ -54,16 +59,90 @@ static void fmt_shape(char *buf, size_t cap, const sciot_tensor *t)
         snprintf(buf + at, cap - at, "]");
 }
 
+/* Run the model operator by operator on the given inputs (or pseudo-random
+ * ones); after operator k-1 every tensor of the cut of k is still live in the
+ * whole-model plan, so encode it then: rle[k] = payload bytes with run-length
+ * coding where it helps, frame[k] = the whole compressed wire frame. */
+static int cut_sizes(cli_session *s, const char *const *inputs, int n_inputs, size_t *rle, size_t *frame,
+                     uint8_t sha[32], sciot_error *err)
+{
+    const sciot_model *m = &s->model;
+    sciot_wire_frame *f = calloc(1, sizeof *f);
+    uint32_t *times = calloc((size_t)m->n_ops + 1, sizeof *times);
+    uint8_t *buf = NULL;
+    int rc = 1;
+    sciot_sha256(m->file, m->file_len, sha);
+    if (!f || !times) {
+        sciot_fail(err, SCIOT_ERR_NO_MEMORY, "out of memory");
+        goto out;
+    }
+    if (n_inputs && n_inputs != m->n_inputs) {
+        sciot_fail(err, SCIOT_ERR_INVALID_ARG, "the model has %d input(s), %d --input given", m->n_inputs, n_inputs);
+        goto out;
+    }
+    if (!n_inputs)
+        cli_fill_random_inputs(s);
+    for (int k = 0; k < n_inputs; k++)
+        if (sciot_load_input(inputs[k], &m->tensors[m->inputs[k]], sciot_engine_tensor(&s->engine, m->inputs[k]), err))
+            goto out;
+    for (int32_t k = 0; k <= m->n_ops; k++) {
+        if (k > 0 && sciot_engine_run(&s->engine, k - 1, k, err))
+            goto out;
+        int32_t cut[SCIOT_WIRE_MAX_TENSORS];
+        int32_t nc = sciot_model_cut(m, k, cut, SCIOT_WIRE_MAX_TENSORS);
+        memset(f, 0, sizeof *f);
+        rle[k] = frame[k] = 0;
+        if (nc > SCIOT_WIRE_MAX_TENSORS)
+            continue; /* not sendable in one frame: reported as 0 */
+        f->version = SCIOT_WIRE_VERSION;
+        f->flags = SCIOT_WIRE_F_COMPRESS;
+        memcpy(f->model_sha256, sha, 32);
+        f->split = f->n_times = (uint32_t)k;
+        f->times_in = times;
+        f->n_tensors = (uint32_t)nc;
+        for (int32_t j = 0; j < nc; j++) {
+            f->tensors[j].index = cut[j];
+            f->tensors[j].data = sciot_engine_tensor(&s->engine, cut[j]);
+            f->tensors[j].raw_len = (uint32_t)m->tensors[cut[j]].bytes;
+        }
+        size_t cap = sciot_wire_frame_bound(f), len = 0;
+        uint8_t *nb = realloc(buf, cap);
+        if (!nb) {
+            sciot_fail(err, SCIOT_ERR_NO_MEMORY, "out of memory");
+            goto out;
+        }
+        buf = nb;
+        if (sciot_wire_encode(f, m, buf, cap, &len, err))
+            goto out;
+        sciot_wire_frame g;
+        if (sciot_wire_parse(buf, len, &g, err))
+            goto out;
+        for (uint32_t j = 0; j < g.n_tensors; j++)
+            rle[k] += g.tensors[j].payload_len;
+        frame[k] = len;
+    }
+    rc = 0;
+out:
+    free(f);
+    free(times);
+    free(buf);
+    return rc;
+}
+
 int cmd_inspect(int argc, char **argv)
 {
-    const char *path = NULL;
-    int json = 0;
+    const char *path = NULL, *inputs[64];
+    int json = 0, n_inputs = 0;
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             fputs(help, stdout);
             return 0;
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
+        } else if (!strcmp(argv[i], "--input")) {
+            if (i + 1 >= argc || n_inputs >= 64)
+                return cli_error("inspect", "--input needs a file");
+            inputs[n_inputs++] = argv[++i];
         } else if (argv[i][0] == '-') {
             return cli_error("inspect", "unknown option '%s'", argv[i]);
         } else if (!path) {
@@ -89,14 +168,32 @@ int cmd_inspect(int argc, char **argv)
         cli_close(&s);
         return cli_error("inspect", "out of memory");
     }
+    /* head arenas as a device needs them: portable kernels, no packed weights */
+    sciot_kernels_force_portable(1);
     for (int32_t k = 0; k <= n; k++) {
         if (sciot_engine_arena_size(m, 0, k, &heads[k], &err)) {
+            sciot_kernels_force_portable(0);
             free(cut);
             free(heads);
             cli_close(&s);
             return cli_error("inspect", "%s: %s", path, err.msg);
         }
     }
+    sciot_kernels_force_portable(0);
+    size_t *rle = calloc((size_t)n + 1, sizeof *rle), *frame = calloc((size_t)n + 1, sizeof *frame);
+    uint8_t sha[32];
+    int rc = rle && frame ? cut_sizes(&s, inputs, n_inputs, rle, frame, sha, &err) : -1;
+    if (rc) {
+        free(cut);
+        free(heads);
+        free(rle);
+        free(frame);
+        cli_close(&s);
+        return rc < 0 ? cli_error("inspect", "out of memory") : cli_error("inspect", "%s", err.msg);
+    }
+    char sha_hex[65];
+    for (int j = 0; j < 32; j++)
+        snprintf(sha_hex + 2 * j, 3, "%02x", sha[j]);
     uint64_t macs = 0;
     size_t weights = 0;
     for (int32_t i = 0; i < n; i++)
@@ -109,6 +206,7 @@ int cmd_inspect(int argc, char **argv)
         cJSON *root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "model", path);
         cJSON_AddNumberToObject(root, "file_bytes", (double)m->file_len);
+        cJSON_AddStringToObject(root, "sha256", sha_hex);
         cJSON_AddItemToObject(root, "inputs", int_array(m->inputs, m->n_inputs));
         cJSON_AddItemToObject(root, "outputs", int_array(m->outputs, m->n_outputs));
         cJSON *ops = cJSON_AddArrayToObject(root, "operators");
@@ -130,6 +228,8 @@ int cmd_inspect(int argc, char **argv)
             cJSON_AddNumberToObject(js, "k", k);
             cJSON_AddItemToObject(js, "cut", int_array(cut, c));
             cJSON_AddNumberToObject(js, "cut_bytes", (double)sciot_model_cut_bytes(m, k));
+            cJSON_AddNumberToObject(js, "cut_bytes_rle", (double)rle[k]);
+            cJSON_AddNumberToObject(js, "frame_bytes", (double)frame[k]);
             cJSON_AddNumberToObject(js, "head_arena_bytes", (double)heads[k].total_bytes);
             cJSON_AddNumberToObject(js, "head_tensor_bytes", (double)heads[k].tensor_bytes);
             cJSON_AddItemToArray(splits, js);
@@ -147,8 +247,8 @@ int cmd_inspect(int argc, char **argv)
         free(txt);
         cJSON_Delete(root);
     } else {
-        printf("%s: %d operators, %d tensors, %.2f M MACs, %zu weight bytes\n", path, n, m->n_tensors,
-               (double)macs / 1e6, weights);
+        printf("%s: %d operators, %d tensors, %.2f M MACs, %zu weight bytes\nsha256 %s\n", path, n,
+               m->n_tensors, (double)macs / 1e6, weights, sha_hex);
         printf("%4s  %-18s %3s  %-24s %-24s %-6s %12s\n", "op", "name", "v", "inputs", "output", "dtype", "MACs");
         for (int32_t i = 0; i < n; i++) {
             const sciot_op *o = &m->ops[i];
@@ -163,20 +263,24 @@ int cmd_inspect(int argc, char **argv)
             printf("%4d  %-18s %3d  %-24s %-24s %-6s %12llu\n", i, sciot_op_name(o->code), o->version, ins, outs,
                    sciot_dtype_name(t->dtype), (unsigned long long)o->macs);
         }
-        printf("\n%4s  %-28s %10s %12s\n", "k", "cut tensors", "cut bytes", "head arena");
+        printf("\n%4s  %-28s %10s %10s %10s %12s\n", "k", "cut tensors", "cut bytes", "RLE bytes", "frame",
+               "head arena");
         for (int32_t k = 0; k <= n; k++) {
             int32_t c = sciot_model_cut(m, k, cut, m->n_tensors + 1);
             char cs[64] = "";
             size_t at = 0;
             for (int32_t j = 0; j < c && at < sizeof cs; j++)
                 at += (size_t)snprintf(cs + at, sizeof cs - at, j ? ",%d" : "%d", cut[j]);
-            printf("%4d  %-28s %10zu %12zu\n", k, cs, sciot_model_cut_bytes(m, k), heads[k].total_bytes);
+            printf("%4d  %-28s %10zu %10zu %10zu %12zu\n", k, cs, sciot_model_cut_bytes(m, k), rle[k], frame[k],
+                   heads[k].total_bytes);
         }
         printf("\narena: %zu bytes (activations %zu, naive sum of tensors %zu)\n", heads[n].total_bytes,
                heads[n].tensor_bytes, heads[n].naive_bytes);
     }
     free(cut);
     free(heads);
+    free(rle);
+    free(frame);
     cli_close(&s);
     return 0;
 }

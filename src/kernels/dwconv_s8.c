@@ -14,7 +14,7 @@ size_t sciot_dwconv_s8_scratch_size(const sciot_dims *in, const sciot_dims *filt
                                     const sciot_dims *out)
 {
 #if defined(SCIOT_HAVE_AVX2)
-    if (in && filter && out && sk_dims_positive(in) && sk_dims_positive(filter) && sk_cpu_avx2())
+    if (in && filter && out && sk_dims_positive(in) && sk_dims_positive(filter) && sk_use_avx2())
         return sk_dwconv_s8_avx2_scratch(in, filter, out);
 #endif
     (void)in;
@@ -26,7 +26,7 @@ size_t sciot_dwconv_s8_scratch_size(const sciot_dims *in, const sciot_dims *filt
 size_t sciot_dwconv_s8_packed_size(const sciot_dims *filter)
 {
 #if defined(SCIOT_HAVE_AVX2)
-    if (filter && sk_dims_positive(filter) && sk_cpu_avx2())
+    if (filter && sk_dims_positive(filter) && sk_use_avx2())
         return sk_dwconv_s8_avx2_packed_size(filter);
 #endif
     (void)filter;
@@ -36,7 +36,7 @@ size_t sciot_dwconv_s8_packed_size(const sciot_dims *filter)
 void sciot_dwconv_s8_pack(const sciot_dims *filter, const int8_t *weights, void *dst)
 {
 #if defined(SCIOT_HAVE_AVX2)
-    if (filter && weights && dst && sk_dims_positive(filter) && sk_cpu_avx2())
+    if (filter && weights && dst && sk_dims_positive(filter) && sk_use_avx2())
         sk_dwconv_s8_avx2_pack(filter, weights, dst);
 #endif
     (void)filter;

@@ -284,6 +284,75 @@ static void inspect_json_contract(void **st)
     done(&r);
 }
 
+/* `sciot run --split all`: for every int8 model and golden case, every split
+ * point goes head -> wire frame -> tail, and the output equals the golden. */
+static void split_all_every_case(void **st)
+{
+    (void)st;
+    const char *models = tu_require_models();
+    size_t len;
+    char *txt = (char *)tu_read(models, "index.json", &len);
+    txt = realloc(txt, len + 1);
+    txt[len] = 0;
+    cJSON *index = cJSON_Parse(txt);
+    free(txt);
+    assert_non_null(index);
+    int cases = 0;
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, index)
+    {
+        if (!strncmp(entry->string, "sciot_fomo_float_layers", 23))
+            continue;
+        const char *model = cJSON_GetObjectItem(entry, "model")->valuestring;
+        const cJSON *kase;
+        cJSON_ArrayForEach(kase, cJSON_GetObjectItem(entry, "cases"))
+        {
+            const char *in = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(kase, "inputs"), 0), "file")
+                                 ->valuestring;
+            const char *out =
+                cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(kase, "outputs"), 0), "file")->valuestring;
+            char golden[512];
+            snprintf(golden, sizeof golden, "%s/%s", entry->string, out);
+            result r = run("run '%s/%s' '%s/%s/%s' --split all --json", models, model, models, entry->string, in);
+            if (r.status != 0)
+                fprintf(stderr, "%s %s: %s", entry->string, in, r.err);
+            assert_int_equal(r.status, 0);
+            assert_output_equals(r.out, models, golden);
+            cJSON *root = cJSON_Parse(r.out);
+            assert_true(cJSON_IsTrue(cJSON_GetObjectItem(root, "all_match")));
+            cJSON *splits = cJSON_GetObjectItem(root, "splits");
+            int n = cJSON_GetArraySize(splits);
+            assert_true(n >= 5);
+            for (int k = 0; k < n; k++) {
+                cJSON *sp = cJSON_GetArrayItem(splits, k);
+                assert_int_equal(cJSON_GetObjectItem(sp, "split")->valueint, k);
+                assert_true(cJSON_IsTrue(cJSON_GetObjectItem(sp, "match")));
+                assert_true(cJSON_GetObjectItem(sp, "frame_bytes")->valuedouble > 0);
+            }
+            cJSON_Delete(root);
+            done(&r);
+            /* one explicit split point in the middle, raw payloads */
+            r = run("run '%s/%s' '%s/%s/%s' --split %d --no-compress --json", models, model, models, entry->string, in,
+                    n / 2);
+            assert_int_equal(r.status, 0);
+            assert_output_equals(r.out, models, golden);
+            root = cJSON_Parse(r.out);
+            assert_int_equal(cJSON_GetObjectItem(root, "split")->valueint, n / 2);
+            assert_true(cJSON_GetObjectItem(root, "frame_bytes")->valuedouble > 0);
+            cJSON_Delete(root);
+            done(&r);
+            cases++;
+        }
+    }
+    assert_true(cases >= 20);
+    cJSON_Delete(index);
+    result r = run("run '%s/person_detect/model.tflite' '%s/person_detect/cases/tflm_person_bmp.in.bin' --split 99",
+                   models, models);
+    assert_int_not_equal(r.status, 0);
+    assert_int_equal(count_lines(r.err), 1);
+    done(&r);
+}
+
 static void bench_json_contract(void **st)
 {
     (void)st;
@@ -312,7 +381,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(help_on_every_command), cmocka_unit_test(errors_are_one_line),
         cmocka_unit_test(run_raw_and_images),    cmocka_unit_test(inspect_json_contract),
-        cmocka_unit_test(bench_json_contract),
+        cmocka_unit_test(bench_json_contract),   cmocka_unit_test(split_all_every_case),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[400];
