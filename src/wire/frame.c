@@ -95,6 +95,22 @@ sciot_status sciot_wire_encode(const sciot_wire_frame *f, const sciot_model *m, 
         return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "n_tensors is %lu, at most %d", (unsigned long)f->n_tensors,
                           SCIOT_WIRE_MAX_TENSORS);
 
+    /* every record's arguments, before anything is written */
+    for (uint32_t i = 0; i < f->n_tensors; i++) {
+        const int32_t idx = f->tensors[i].index;
+        if (idx < 0 || idx >= m->n_tensors)
+            return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "tensor record %lu: index %ld, the model has %ld tensors",
+                              (unsigned long)i, (long)idx, (long)m->n_tensors);
+        const sciot_tensor *t = &m->tensors[idx];
+        if (t->rank < 0 || t->rank > SCIOT_MAX_RANK)
+            return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "tensor %ld: rank %ld", (long)idx, (long)t->rank);
+        if ((t->bytes >> 16 >> 16) != 0) /* > UINT32_MAX, without a 32-bit always-false warning */
+            return sciot_fail(err, SCIOT_ERR_LENGTH, "tensor %ld: %zu bytes do not fit raw_len (u32)", (long)idx,
+                              t->bytes);
+        if (t->bytes && !f->tensors[i].data)
+            return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "tensor %ld: data is NULL", (long)idx);
+    }
+
     /* header: <= 64 + 64 + 4 * 4096 = 16512 bytes, fits header_len's u16 */
     const size_t header_len = H_FIXED + (size_t)f->device_id_len + 4 * (size_t)f->n_times;
     if ((s = need(cap, 0, header_len, "the header", err)))
@@ -118,17 +134,7 @@ sciot_status sciot_wire_encode(const sciot_wire_frame *f, const sciot_model *m, 
 
     for (uint32_t i = 0; i < f->n_tensors; i++) {
         const int32_t idx = f->tensors[i].index;
-        if (idx < 0 || idx >= m->n_tensors)
-            return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "tensor record %lu: index %ld, the model has %ld tensors",
-                              (unsigned long)i, (long)idx, (long)m->n_tensors);
         const sciot_tensor *t = &m->tensors[idx];
-        if (t->rank < 0 || t->rank > SCIOT_MAX_RANK)
-            return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "tensor %ld: rank %ld", (long)idx, (long)t->rank);
-        if (t->bytes > UINT32_MAX)
-            return sciot_fail(err, SCIOT_ERR_LENGTH, "tensor %ld: %zu bytes do not fit raw_len (u32)", (long)idx,
-                              t->bytes);
-        if (t->bytes && !f->tensors[i].data)
-            return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "tensor %ld: data is NULL", (long)idx);
         const size_t rec = R_FIXED + 4 * (size_t)t->rank;
         if ((s = need(cap, pos, rec, "a tensor record", err)))
             return s;

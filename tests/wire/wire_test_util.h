@@ -172,6 +172,40 @@ static inline int32_t tw_fill_cut(sciot_wire_frame *f, const tw_model *tm, const
     return n;
 }
 
+/* The split point inside a residual block (two cut tensors) whose
+ * compressed frame carries at least one RLE payload, with the smallest such
+ * frame; -1 if none. Leaves the head run to that k. */
+static inline int32_t tw_pick_residual_k(const tw_model *tm, tw_engine *head)
+{
+    static uint32_t times[SCIOT_WIRE_MAX_OPS];
+    int32_t best_k = -1;
+    size_t best = SIZE_MAX;
+    for (int32_t k = 0; k <= tm->m.n_ops; k++) {
+        if (sciot_model_cut(&tm->m, k, NULL, 0) != 2)
+            continue;
+        sciot_wire_frame f, d;
+        sciot_error err = {0};
+        size_t len;
+        tw_run_head(head, tm, 0, k);
+        tw_fill_cut(&f, tm, &head->e, k, times, SCIOT_WIRE_F_COMPRESS);
+        size_t cap = sciot_wire_frame_bound(&f);
+        uint8_t *buf = malloc(cap);
+        TW_CHECK(sciot_wire_encode(&f, &tm->m, buf, cap, &len, &err) == SCIOT_OK);
+        TW_CHECK(sciot_wire_parse(buf, len, &d, &err) == SCIOT_OK);
+        int rle = 0;
+        for (uint32_t i = 0; i < d.n_tensors; i++)
+            rle += d.tensors[i].encoding == SCIOT_WIRE_ENC_RLE;
+        if (rle && len < best) {
+            best = len;
+            best_k = k;
+        }
+        free(buf);
+    }
+    if (best_k >= 0)
+        tw_run_head(head, tm, 0, best_k);
+    return best_k;
+}
+
 /* ---- reference writer (from docs/PROTOCOL.md) --------------------------- */
 
 static inline void tw_le(uint8_t *p, uint64_t v, int n)
