@@ -10,6 +10,12 @@
 #   BUILD_DIR     build directory (default: <repo>/build-fuzz)
 #   CORPUS        working corpus (default: <repo>/fuzz/corpus; git-ignored)
 #   TARGET        fuzz target (default: fuzz_model)
+#   UBSAN_RECOVER 1: build into build-fuzz-recover with UBSan in recover mode
+#                 (each undefined-behaviour site is reported once and the run
+#                 goes on; ASan errors and the target's invariants still stop
+#                 it). Use it to survey every UB site in one long run; the
+#                 default (-fno-sanitize-recover=all, as the top level sets
+#                 with SCIOT_SANITIZE) stops at the first report.
 #
 # Seeds go to $CORPUS-seed (the shared models, never copied into a tracked
 # directory, plus the small hand-built models written by fuzz_seeds); new
@@ -27,15 +33,27 @@ SECONDS_TO_RUN=${1:-600}
 [ $# -gt 0 ] && shift
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 MODELS=${SCIOT_MODELS:-$REPO/../shared/models}
-BUILD_DIR=${BUILD_DIR:-$REPO/build-fuzz}
+UBSAN_RECOVER=${UBSAN_RECOVER:-0}
+if [ "$UBSAN_RECOVER" = 1 ]; then
+    BUILD_DIR=${BUILD_DIR:-$REPO/build-fuzz-recover}
+else
+    BUILD_DIR=${BUILD_DIR:-$REPO/build-fuzz}
+fi
 CORPUS=${CORPUS:-$REPO/fuzz/corpus}
 TARGET=${TARGET:-fuzz_model}
 SEED="$CORPUS-seed"
 ART="$CORPUS-artifacts"
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-    CC=${CC:-clang} cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DSCIOT_FUZZ=ON -DSCIOT_SANITIZE=ON -DSCIOT_BUILD_TESTS=OFF -DSCIOT_BUILD_BENCH=OFF >/dev/null
+    if [ "$UBSAN_RECOVER" = 1 ]; then
+        CC=${CC:-clang} cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+            -DSCIOT_FUZZ=ON -DSCIOT_SANITIZE=OFF -DSCIOT_BUILD_TESTS=OFF -DSCIOT_BUILD_BENCH=OFF \
+            "-DCMAKE_C_FLAGS=-fsanitize=address,undefined -fsanitize-recover=undefined -fno-omit-frame-pointer" \
+            "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" >/dev/null
+    else
+        CC=${CC:-clang} cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+            -DSCIOT_FUZZ=ON -DSCIOT_SANITIZE=ON -DSCIOT_BUILD_TESTS=OFF -DSCIOT_BUILD_BENCH=OFF >/dev/null
+    fi
 fi
 cmake --build "$BUILD_DIR" --target "$TARGET" fuzz_seeds
 
@@ -53,18 +71,24 @@ echo "run.sh: $(ls "$SEED" | wc -l) seeds, $(ls "$CORPUS" | wc -l) inputs in the
 
 LOG="$ART/$TARGET-$(date +%Y%m%d-%H%M%S).log"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:allocator_may_return_null=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+if [ "$UBSAN_RECOVER" = 1 ]; then
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=0}
+else
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+fi
 RCFILE="$ART/.rc"
 {
     "$BUILD_DIR/fuzz/$TARGET" "$CORPUS" "$SEED" \
         -max_total_time="$SECONDS_TO_RUN" -max_len=4000000 -timeout=30 -rss_limit_mb=4096 \
-        -print_final_stats=1 -artifact_prefix="$ART/" "$@" 2>&1
-    echo $? >"$RCFILE"
+        -print_final_stats=1 -artifact_prefix="$ART/" "$@" 2>&1 && status=0 || status=$?
+    echo "$status" >"$RCFILE"
 } | tee "$LOG"
 rc=$(cat "$RCFILE")
 echo "----"
 echo "log: $LOG"
 grep -E '^(#[0-9]+.*(DONE|cov:))' "$LOG" | tail -n 1 || true
 grep -E '^stat::number_of_executed_units|^Done [0-9]+ runs' "$LOG" || true
+echo "undefined-behaviour reports: $(grep -c 'runtime error' "$LOG")"
+grep 'runtime error' "$LOG" | sed 's/:[0-9]*: runtime error: \([a-z -]*\).*/: \1/' | sort | uniq -c || true
 ls "$ART" | grep -E '^(crash|leak|timeout|oom|slow-unit)-' || echo "no crash/leak/timeout artifacts"
 exit $rc
