@@ -12,6 +12,8 @@
 int cmd_inspect(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 /* One-line error on stderr ("sciot run: ..."), returns 1. */
 int cli_error(const char *cmd, const char *fmt, ...)

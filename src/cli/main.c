@@ -12,6 +12,8 @@ static const char usage[] =
     "  inspect MODEL [--json]            operators, shapes, MACs, cut and arena bytes per split\n"
     "  run MODEL INPUT... [--json]       run the model on raw tensors or images\n"
     "  bench MODEL [--runs N] [--json]   per-operator timing\n"
+    "  plan --profile FILE [--json]      split decision and cost of every k for a profile\n"
+    "  sim SCENARIO [--json]             planner vs oracle in a trace-driven simulation\n"
     "\n"
     "Run 'sciot <command> --help' for the options of a command.\n";
 
@@ -106,6 +108,10 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench"))
         return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plan"))
+        return cmd_plan(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sim"))
+        return cmd_sim(argc - 1, argv + 1);
     if (!strcmp(cmd, "--version")) {
         puts("sciot 0.1.0");
         return 0;
