@@ -14,6 +14,16 @@
  * tensor of an accepted frame is read with sciot_wire_tensor_read into an
  * exactly sized scratch buffer (ASan sees any overflow).
  *
+ * Run (seeds: valid frames of every k of person_detect and fomo_face):
+ *   CC=clang cmake -S . -B build-fuzz-wire -G Ninja -DSCIOT_FUZZ=ON -DSCIOT_SANITIZE=ON \
+ *       -DSCIOT_BUILD_TESTS=OFF -DSCIOT_BUILD_BENCH=OFF
+ *   cmake --build build-fuzz-wire --target fuzz_wire gen_wire_seeds
+ *   mkdir -p fuzz/corpus_wire fuzz/corpus_wire-seed fuzz/corpus_wire-artifacts
+ *   SCIOT_MODELS=../shared/models build-fuzz-wire/fuzz/gen_wire_seeds fuzz/corpus_wire-seed
+ *   SCIOT_MODELS=../shared/models build-fuzz-wire/fuzz/fuzz_wire fuzz/corpus_wire \
+ *       fuzz/corpus_wire-seed -max_total_time=600 -max_len=131072 \
+ *       -artifact_prefix=fuzz/corpus_wire-artifacts/
+ *
  * Invariants that abort (= a finding) besides crashes / sanitizer reports:
  *   - a failure without a message, or with a status outside the library's;
  *   - an accepted frame whose views (times, payloads) leave the input, whose

@@ -4,13 +4,14 @@
  *   0x00..0x7F  literal: the next t + 1 bytes are copied (1..128 bytes);
  *   0x80..0xFF  run: the next byte is repeated t - 0x80 + 3 times (3..130).
  *
- * Encoder: one pass, greedy. At each position it measures the run of equal
- * bytes (at most 130, stopping at the first different byte); a run of 3 or
- * more becomes a run token, shorter ones are appended to the open literal
- * (whose control byte is patched in place as it grows, and which is closed at
- * 128 bytes). Every input byte is compared at most twice; no memory beyond
- * the output. Output bound: a run token saves at least one byte, which pays
- * for the control byte of the literal after it, so the output never exceeds
+ * Encoder: one pass, greedy. At a token boundary it measures the run of
+ * equal bytes (at most 130, stopping at the first different byte); a run of
+ * 3 or more becomes a run token; otherwise a literal token takes the bytes up
+ * to the next place where 3 equal bytes start (or 128 bytes, or the end) and
+ * copies them with one memcpy. Every input byte is looked at a bounded number
+ * of times (at most 3 comparisons); no memory beyond the output.
+ * Output bound: a run token saves at least one byte, which pays for the
+ * control byte of the literal after it, so the output never exceeds
  * len + len / 128 + 1 bytes (sciot_rle_bound).
  *
  * Decoder: writes exactly raw_len bytes; a token that would write past
@@ -35,7 +36,7 @@ size_t sciot_rle_bound(size_t len)
 
 size_t sciot_rle_encode(const uint8_t *src, size_t len, uint8_t *dst, size_t cap)
 {
-    size_t i = 0, o = 0, ctrl = 0, lit = 0; /* lit: bytes in the open literal (0 = none) */
+    size_t i = 0, o = 0;
     if (!len || !src || !dst)
         return 0;
     while (i < len) {
@@ -44,27 +45,29 @@ size_t sciot_rle_encode(const uint8_t *src, size_t len, uint8_t *dst, size_t cap
         size_t r = 1;
         while (r < max && src[i + r] == b)
             r++;
-        if (r >= RLE_MIN_RUN) {
+        if (r >= RLE_MIN_RUN) { /* run token */
             if (cap - o < 2)
                 return 0;
             dst[o++] = (uint8_t)(0x80u + (r - RLE_MIN_RUN));
             dst[o++] = b;
-            lit = 0;
-        } else {
-            for (size_t j = 0; j < r; j++) {
-                if (lit == 0 || lit == RLE_MAX_LIT) {
-                    if (cap - o < 2)
-                        return 0;
-                    ctrl = o++;
-                    lit = 0;
-                } else if (cap - o < 1) {
-                    return 0;
-                }
-                dst[o++] = b;
-                dst[ctrl] = (uint8_t)lit++; /* lit + 1 bytes: control = lit */
-            }
+            i += r;
+            continue;
         }
-        i += r;
+        /* literal: these r (1 or 2) bytes and every following byte up to
+         * the start of a run of 3, the end, or 128 bytes */
+        size_t j = i + r;
+        while (j < len && j - i < RLE_MAX_LIT) {
+            if (len - j > 2 && src[j] == src[j + 1] && src[j] == src[j + 2])
+                break;
+            j++;
+        }
+        const size_t n = j - i; /* 1..128 */
+        if (cap - o < 1 + n)
+            return 0;
+        dst[o++] = (uint8_t)(n - 1);
+        memcpy(dst + o, src + i, n);
+        o += n;
+        i = j;
     }
     return o;
 }
