@@ -32,6 +32,8 @@ static const char help[] =
     "\"rtt_ms\", \"bandwidth_bytes_per_s\", \"device_slowdown\", \"edge_slowdown\",\n"
     "\"edge_down\", \"edge_queue_ms\"}] (unset fields keep the previous phase's).\n"
     "Optional: reply_bytes (64), report_bytes (64 + 4N), connect_fail_ms,\n"
+    "registration_profile (true: the device registers with one measured run;\n"
+    "false: the planner starts cold with a full local run),\n"
     "net_outlier_p / net_outlier_x (network spikes), planner {alpha, hysteresis,\n"
     "adaptive_exploration, explore_budget, local_inference_mode {enabled,\n"
     "probability}, prior_rtt_ms, prior_bandwidth_bytes_per_s}.\n"
@@ -54,6 +56,7 @@ typedef struct {
 typedef struct {
     pj_profile prof;
     double noise_cv, reply_bytes, report_bytes, connect_ms, out_p, out_x;
+    bool registration;
     int32_t requests;
     uint64_t seed;
     phase *ph;
@@ -227,13 +230,15 @@ static int parse_scenario(const char *file, scenario *s)
     s->report_bytes = 64 + 4.0 * n;
     s->connect_ms = -1;
     s->out_x = 5;
+    s->registration = true;
     if (pj_number("sim", file, root, "requests", 0, 0, &req) || pj_number("sim", file, root, "seed", 1, 0, &seed) ||
         pj_number("sim", file, root, "noise_cv", 1, 0, &s->noise_cv) ||
         pj_number("sim", file, root, "reply_bytes", 1, 0, &s->reply_bytes) ||
         pj_number("sim", file, root, "report_bytes", 1, 0, &s->report_bytes) ||
         pj_number("sim", file, root, "connect_fail_ms", 1, 0, &s->connect_ms) ||
         pj_number("sim", file, root, "net_outlier_p", 1, 0, &s->out_p) ||
-        pj_number("sim", file, root, "net_outlier_x", 1, 0, &s->out_x))
+        pj_number("sim", file, root, "net_outlier_x", 1, 0, &s->out_x) ||
+        get_bool(file, root, "registration_profile", &s->registration))
         goto out;
     if (req < 1 || req > 1e7 || req != floor(req)) {
         cli_error("sim", "%s: field 'requests' = %g must be an integer in [1, 10000000]", file, req);
@@ -466,6 +471,12 @@ int cmd_sim(int argc, char **argv)
     sciot_rng world;
     sciot_rng_seed(&world, s.seed);
     reprofile(&pl, &s, &s.ph[0], &world, flags, fd); /* the edge profiles itself at start */
+    if (s.registration) {
+        /* the device registers with one measured run of its operators */
+        for (int32_t i = 0; i < n; i++)
+            w.d[i] = s.prof.device_us[i] * s.ph[0].dev_slow * lognormal(&world, s.noise_cv);
+        sciot_planner_set_device_profile(&pl, w.d);
+    }
     double sum_pl = 0, sum_or = 0, sum_dev = 0, sum_off = 0, regret = 0;
     int32_t acc = 0, changes = 0, forced_local = 0, explorations = 0, retests = 0, down_req = 0, down_local = 0,
             conn_fail = 0, prev_k = -1, pi = 0;

@@ -313,7 +313,7 @@ sciot_status sciot_planner_decide(sciot_planner *p, sciot_decision *d)
             if (k == sel || !isfinite(p->cost[k]))
                 continue;
             double lcb = p->cost[k] - uncertainty(p, k, sel);
-            if (lcb < bar && lcb < lcb_best - 1e-9 * fabs(lcb_best)) {
+            if (lcb < bar && (ke < 0 || lcb < lcb_best - 1e-9 * fabs(lcb_best))) {
                 lcb_best = lcb;
                 ke = k;
             }
