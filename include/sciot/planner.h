@@ -384,11 +384,20 @@ void sciot_split_edge_ops(int32_t k, int32_t n_ops, int32_t *first, int32_t *cou
  *      objective in expectation, cheap near-ties are explored often,
  *      expensive candidates rarely, candidates whose data are fresh never.
  *      Forced local runs (3, 4) are charged to the same budget.
+ * Device-side flags raised by the samples of a full local run do not ask
+ * for another one: that run has just re-measured every device operator
+ * (without this rule, operators that only local runs measure, whose windows
+ * span hundreds of requests, would chain re-test after re-test).
+ * An exploration of k is not repeated within `explore_repeat` requests.
  * When the change detector fires: every EMA relearns, the network
  * estimator relearns, the edge is asked to re-profile every operator, every
  * operator's knowledge is marked stale (staleness factor `stale_factor`,
  * default 0.5) and the budget is topped up to allow one exploration at
- * once: re-exploration happens within a request or two.
+ * once: re-exploration happens within a request or two. If the operators
+ * measured by the request that fired changed together by more than
+ * `scale_shift` (say all 4x slower: a busy or throttled device), the
+ * operators of that side that were not measured are rescaled by the same
+ * ratio — a device-wide cause is the likely one — until measured again.
  *
  * Observation (sciot_planner_observe): one per completed request, with what
  * the system measured: device times of the operators the device ran, edge
@@ -414,6 +423,8 @@ typedef struct {
     double explore_max;    /* staleness cap, default 3 */
     double stale_factor;   /* after a change, default 0.5 */
     double hysteresis;     /* default 0.02 */
+    uint16_t explore_repeat; /* requests before the same k is explored again, default 10 */
+    double scale_shift;    /* device/edge-wide rescale on a change beyond this ratio, default 1.25 */
     double prior_rtt_us;   /* default 20 ms */
     double prior_bytes_per_s; /* default 1e6 */
     double reply_bytes;    /* default 0 */
@@ -477,11 +488,13 @@ typedef struct {
     uint32_t now;                /* observations so far */
     uint32_t change_at;          /* `now` at the last detected change (0: none) */
     int32_t dev_known;           /* device operators with at least one measurement */
+    int32_t last_explored;       /* k of the last exploration (-1: none) */
+    uint32_t last_explored_at;
     int32_t current;             /* current exploitation split (-1: none) */
     bool edge_down;
     bool device_retest;          /* a device-side flag is pending */
     /* counters */
-    uint32_t n_changes_detected, n_explore, n_forced_local, n_retest, n_outliers;
+    uint32_t n_changes_detected, n_explore, n_forced_local, n_retest, n_outliers, n_rescaled;
 } sciot_planner;
 
 /* Bytes of caller memory for a planner of n_ops operators (window from c). */

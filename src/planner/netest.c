@@ -117,12 +117,14 @@ int sciot_netest_add(sciot_netest *e, double bytes_sent, double bytes_received, 
         e->run_len = 0;
         e->run_sign = 0;
     }
-    /* robust scale: mean absolute residual of the (clipped) samples */
+    /* robust scale: mean absolute residual, winsorised at `clip` scales so
+     * that a level shift (or the re-learning after one) cannot inflate it by
+     * more than SCALE_RATE * (clip - 1) per sample */
     double ar = fabs(y - pred);
     if (e->scale <= 0)
         e->scale = ar > floor_scale ? ar : floor_scale;
     else
-        e->scale += (e->since_relearn < WARMUP ? 0.5 : SCALE_RATE) * (ar - e->scale);
+        e->scale += SCALE_RATE * (fmin(ar, e->cfg.clip * e->scale) - e->scale);
     /* directional forgetting along phi = (1, x): keep theta, drop (1 - forget)
      * of the information in the excited direction only */
     double v0 = e->R[0] + e->R[1] * x, v1 = e->R[1] + e->R[2] * x;

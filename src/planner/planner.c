@@ -37,6 +37,8 @@ void sciot_planner_config_default(sciot_planner_config *c)
     c->explore_max = 3.0;
     c->stale_factor = 0.5;
     c->hysteresis = 0.02;
+    c->explore_repeat = 10;
+    c->scale_shift = 1.25;
     c->prior_rtt_us = 20000;
     c->prior_bytes_per_s = 1e6;
     c->reply_bytes = 0;
@@ -124,6 +126,7 @@ sciot_status sciot_planner_init(sciot_planner *p, const sciot_planner_config *c,
     sciot_cdet_init(&p->cdet, &c->cdet);
     sciot_rng_seed(&p->rng, c->seed);
     p->current = -1;
+    p->last_explored = -1;
     return SCIOT_OK;
 }
 
@@ -312,6 +315,8 @@ sciot_status sciot_planner_decide(sciot_planner *p, sciot_decision *d)
         for (int32_t k = 0; k <= n; k++) {
             if (k == sel || !isfinite(p->cost[k]))
                 continue;
+            if (k == p->last_explored && p->now - p->last_explored_at < c->explore_repeat)
+                continue;
             double lcb = p->cost[k] - uncertainty(p, k, sel);
             if (lcb < bar && (ke < 0 || lcb < lcb_best - 1e-9 * fabs(lcb_best))) {
                 lcb_best = lcb;
@@ -321,6 +326,8 @@ sciot_status sciot_planner_decide(sciot_planner *p, sciot_decision *d)
         if (ke >= 0 && p->cost[ke] - p->cost[sel] <= p->budget) {
             charge(p, ke, sel);
             p->n_explore++;
+            p->last_explored = ke;
+            p->last_explored_at = p->now;
             fill(p, d, ke, SCIOT_WHY_EXPLORE, true, sel);
             return SCIOT_OK;
         }
@@ -342,6 +349,30 @@ static double predict_latency(const sciot_planner *p, int32_t k)
     for (int32_t i = k; i < n; i++)
         t += p->edge[i].value;
     return t + sciot_netest_predict_us(&p->net, p->up_bytes[k] + p->cfg.reply_bytes) + p->edge_queue_us;
+}
+
+/* ratio of this request's times to the estimates over [a, b) (0: none). */
+static double side_ratio(const sciot_ema *est, const float *obs, int32_t a, int32_t b)
+{
+    double so = 0, se = 0;
+    for (int32_t i = a; i < b; i++) {
+        if (!est[i].n || !(obs[i - a] >= 0))
+            continue;
+        so += obs[i - a];
+        se += est[i].value;
+    }
+    return se > 0 && so > 0 ? so / se : 0;
+}
+
+static void rescale(sciot_planner *p, sciot_ema *est, int32_t a, int32_t b, double ratio)
+{
+    double lim = p->cfg.scale_shift > 1 ? p->cfg.scale_shift : 1.25;
+    if (!(ratio > 0) || (ratio < lim && ratio > 1 / lim))
+        return;
+    for (int32_t i = a; i < b; i++)
+        est[i].value *= ratio;
+    if (b > a)
+        p->n_rescaled++;
 }
 
 static void relearn_all(sciot_planner *p)
@@ -389,6 +420,9 @@ sciot_status sciot_planner_observe(sciot_planner *p, const sciot_observation *o,
         can_check = false;
     }
 
+    double dev_ratio = o->n_device ? side_ratio(p->dev, o->device_us, 0, o->n_device) : 0;
+    double edge_ratio = edge_ran ? side_ratio(p->edge, o->edge_us, o->split, n) : 0;
+    bool full_local = o->n_device == n;
     p->now++;
     for (int32_t i = 0; i < o->n_device; i++) {
         double t = o->device_us[i];
@@ -397,8 +431,8 @@ sciot_status sciot_planner_observe(sciot_planner *p, const sciot_observation *o,
         if (p->dev[i].n == 0)
             p->dev_known++;
         sciot_ema_add(&p->dev[i], t, p->cfg.alpha);
-        if (sciot_vdet_add(&p->vdev, i, t))
-            p->device_retest = true;
+        if (sciot_vdet_add(&p->vdev, i, t) && !full_local)
+            p->device_retest = true; /* a full local run is its own re-test */
         p->dev_seen[i] = p->now;
     }
     if (edge_ran)
@@ -420,8 +454,23 @@ sciot_status sciot_planner_observe(sciot_planner *p, const sciot_observation *o,
         p->edge_down = true;
     else if (o->has_network || edge_ran)
         p->edge_down = false;
-    if (can_check && sciot_cdet_add(&p->cdet, pred, real) != 0)
+    if (can_check && sciot_cdet_add(&p->cdet, pred, real) != 0) {
         relearn_all(p);
+        /* this request is the first sample after the change: it replaces
+         * the stale values of the operators it measured */
+        for (int32_t i = 0; i < o->n_device; i++)
+            if (o->device_us[i] >= 0 && isfinite(o->device_us[i]))
+                sciot_ema_add(&p->dev[i], o->device_us[i], p->cfg.alpha);
+        if (edge_ran)
+            for (int32_t i = o->split; i < n; i++)
+                if (o->edge_us[i - o->split] >= 0 && isfinite(o->edge_us[i - o->split]))
+                    sciot_ema_add(&p->edge[i], o->edge_us[i - o->split], p->cfg.alpha);
+        /* a change seen on the measured operators of a side is assumed to
+         * apply to that side's other operators until they are measured */
+        rescale(p, p->dev, o->n_device, n, dev_ratio);
+        if (edge_ran)
+            rescale(p, p->edge, 0, o->split, edge_ratio);
+    }
     return SCIOT_OK;
 }
 
