@@ -103,21 +103,34 @@ static const sciot_tensor *out_t(const sciot_model *m, int32_t i)
 }
 
 static int quantized(const sciot_tensor *t) { return t->q.n_scales >= 1 && t->scale > 0.0f; }
+static int zp_ok(const sciot_tensor *t) { return t->zero_point >= -128 && t->zero_point <= 127; }
 
-/* TFLite ComputePaddingHeightWidth for one dimension. */
+/* TFLite ComputePaddingHeightWidth for one dimension.
+ * [fuzz fix] Computed in int64: a hostile model's dims (up to 2^31-1) plus
+ * stride, or (filter-1)*dilation, overflowed int32 (signed overflow, UB).
+ * Results fit int32 whenever geometry_ok() holds. */
 static int32_t out_size(int32_t padding, int32_t in, int32_t filter, int32_t stride, int32_t dil)
 {
-    int32_t eff = (filter - 1) * dil + 1;
+    int64_t eff = ((int64_t)filter - 1) * dil + 1;
     if (padding == SCIOT_PAD_SAME)
-        return (in + stride - 1) / stride;
-    return in >= eff ? (in - eff + stride) / stride : 0;
+        return (int32_t)(((int64_t)in + stride - 1) / stride);
+    return in >= eff ? (int32_t)(((int64_t)in - eff + stride) / stride) : 0;
 }
 
 static int32_t pad_before(int32_t in, int32_t filter, int32_t stride, int32_t dil, int32_t out)
 {
-    int32_t eff = (filter - 1) * dil + 1;
-    int32_t total = (out - 1) * stride + eff - in;
-    return total > 0 ? total / 2 : 0;
+    int64_t eff = ((int64_t)filter - 1) * dil + 1;
+    int64_t total = ((int64_t)out - 1) * stride + eff - in;
+    return total > 0 ? (int32_t)(total / 2) : 0;
+}
+
+/* [fuzz fix] The kernels index rows as oy*stride - pad + ky*dilation in
+ * int32; that stays in range when input extent + 2 * effective filter extent
+ * fits in int32 (always true for real models). */
+static int geometry_ok(int32_t in, int32_t filter, int32_t dil)
+{
+    int64_t eff = ((int64_t)filter - 1) * dil + 1;
+    return (int64_t)in + 2 * eff <= INT32_MAX;
 }
 
 /* Check dtype of the operator's data tensors: all int8 or all float32. */
@@ -135,6 +148,10 @@ static sciot_status check_dtypes(const sciot_model *m, int32_t i, const sciot_te
     if (!*f32) {
         if ((a && !quantized(a)) || (b && !quantized(b)) || !quantized(out))
             return OPFAIL(SCIOT_ERR_QUANT, "int8 tensor without quantization parameters");
+        /* [fuzz fix] TFLite's int8 spec: zero points in [-128, 127]. A hostile
+         * one (e.g. 2^30) overflowed the kernels' int32 input offsets. */
+        if ((a && !zp_ok(a)) || (b && !zp_ok(b)) || !zp_ok(out))
+            return OPFAIL(SCIOT_ERR_QUANT, "int8 zero point outside [-128, 127]");
     }
     return SCIOT_OK;
 }
@@ -185,12 +202,16 @@ static sciot_status prep_conv(const sciot_model *m, int32_t i, op_prep *p, carve
     if (dw) {
         if (f->dims[0] != 1)
             return OPFAIL(SCIOT_ERR_SHAPE, "depthwise filter batch is %d, expected 1", f->dims[0]);
-        if (in->dims[3] * x->depth_multiplier != out_c)
+        /* [fuzz fix] int64: channels x depth multiplier overflowed int32 */
+        if ((int64_t)in->dims[3] * x->depth_multiplier != out_c)
             return OPFAIL(SCIOT_ERR_SHAPE, "input channels %d x depth multiplier %d != filter channels %d",
                           in->dims[3], x->depth_multiplier, out_c);
     } else if (f->dims[3] != in->dims[3]) {
         return OPFAIL(SCIOT_ERR_SHAPE, "filter has %d input channels, input has %d", f->dims[3], in->dims[3]);
     }
+    if (!geometry_ok(in->dims[1], kh, x->dilation_h) || !geometry_ok(in->dims[2], kw, x->dilation_w))
+        return OPFAIL(SCIOT_ERR_SHAPE, "input %dx%d with filter %dx%d dilated %dx%d is too large", in->dims[1],
+                      in->dims[2], kh, kw, x->dilation_h, x->dilation_w);
     int32_t oh = out_size(x->padding, in->dims[1], kh, x->stride_h, x->dilation_h);
     int32_t ow = out_size(x->padding, in->dims[2], kw, x->stride_w, x->dilation_w);
     if (out->dims[0] != in->dims[0] || out->dims[1] != oh || out->dims[2] != ow || out->dims[3] != out_c)
@@ -325,6 +346,9 @@ static sciot_status prep_pool(const sciot_model *m, int32_t i, op_prep *p, sciot
         return OPFAIL(SCIOT_ERR_QUANT, "input and output quantization differ");
     to4d(in, &p->d_in);
     to4d(out, &p->d_out);
+    if (!geometry_ok(in->dims[1], x->filter_h, 1) || !geometry_ok(in->dims[2], x->filter_w, 1))
+        return OPFAIL(SCIOT_ERR_SHAPE, "input %dx%d with filter %dx%d is too large", in->dims[1], in->dims[2],
+                      x->filter_h, x->filter_w);
     int32_t oh = out_size(x->padding, in->dims[1], x->filter_h, x->stride_h, 1);
     int32_t ow = out_size(x->padding, in->dims[2], x->filter_w, x->stride_w, 1);
     if (out->dims[0] != in->dims[0] || out->dims[1] != oh || out->dims[2] != ow || out->dims[3] != in->dims[3])
@@ -476,9 +500,11 @@ static sciot_status prep_pad(const sciot_model *m, int32_t i, op_prep *p, sciot_
             return OPFAIL(SCIOT_ERR_SHAPE, "negative padding");
         p->u.pad.before[d] = pads[2 * k];
         p->u.pad.after[d] = pads[2 * k + 1];
-        if (out->dims[k] != in->dims[k] + pads[2 * k] + pads[2 * k + 1])
-            return OPFAIL(SCIOT_ERR_SHAPE, "output dim %d is %d, padding gives %d", k, out->dims[k],
-                          in->dims[k] + pads[2 * k] + pads[2 * k + 1]);
+        /* [fuzz fix] int64: dim + paddings overflowed int32 */
+        int64_t want = (int64_t)in->dims[k] + pads[2 * k] + pads[2 * k + 1];
+        if (out->dims[k] != want)
+            return OPFAIL(SCIOT_ERR_SHAPE, "output dim %d is %d, padding gives %lld", k, out->dims[k],
+                          (long long)want);
     }
     p->u.pad.v8 = (int8_t)out->zero_point;
     p->u.pad.vf = 0.0f;
