@@ -376,8 +376,10 @@ void sciot_split_edge_ops(int32_t k, int32_t n_ops, int32_t *first, int32_t *cou
  *      with the requests since it was measured (drift per request, default
  *      1%, capped at 3), and (b) two standard deviations of the network
  *      estimator's predicted transfer difference. If some k has
- *      c(k) - u(k) below the current cost by the hysteresis margin, that k
- *      is plausibly better: the k with the lowest such bound is run once.
+ *      c(k) - u(k) below the current cost by `explore_gain` (default 5%),
+ *      that k is plausibly better by a margin worth a look: the k with the
+ *      lowest such bound is run once. (Smaller possible gains are left to
+ *      the estimators: near-ties would otherwise be explored over and over.)
  *      Explorations spend a budget that earns `explore_budget` (default 1%)
  *      of the current cost per request, and an exploration of k costs
  *      c(k) - c(current): exploration costs at most that share of the
@@ -388,7 +390,12 @@ void sciot_split_edge_ops(int32_t k, int32_t n_ops, int32_t *first, int32_t *cou
  * for another one: that run has just re-measured every device operator
  * (without this rule, operators that only local runs measure, whose windows
  * span hundreds of requests, would chain re-test after re-test).
- * An exploration of k is not repeated within `explore_repeat` requests.
+ * An exploration of k is not repeated within `explore_repeat` requests, and
+ * two explorations are at least `explore_gap` requests apart: the requests
+ * in between run the current split, which re-measures the operators whose
+ * staleness made the candidate look promising (exploring k < current
+ * measures the edge side of [k, current), the current split the device
+ * side; both are needed to compare them).
  * When the change detector fires: every EMA relearns, the network
  * estimator relearns, the edge is asked to re-profile every operator, every
  * operator's knowledge is marked stale (staleness factor `stale_factor`,
@@ -419,11 +426,13 @@ typedef struct {
     uint64_t seed;
     bool adaptive_explore; /* default true */
     double explore_budget; /* default 0.01 */
+    double explore_gain;   /* smallest optimistic gain worth exploring, default 0.05 */
     double explore_drift;  /* staleness growth per request, default 0.01 */
     double explore_max;    /* staleness cap, default 3 */
     double stale_factor;   /* after a change, default 0.5 */
     double hysteresis;     /* default 0.02 */
     uint16_t explore_repeat; /* requests before the same k is explored again, default 10 */
+    uint16_t explore_gap;  /* requests between two explorations, default 4 */
     double scale_shift;    /* device/edge-wide rescale on a change beyond this ratio, default 1.25 */
     double prior_rtt_us;   /* default 20 ms */
     double prior_bytes_per_s; /* default 1e6 */

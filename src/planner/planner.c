@@ -33,11 +33,13 @@ void sciot_planner_config_default(sciot_planner_config *c)
     c->seed = 1;
     c->adaptive_explore = true;
     c->explore_budget = 0.01;
+    c->explore_gain = 0.05;
     c->explore_drift = 0.01;
     c->explore_max = 3.0;
     c->stale_factor = 0.5;
     c->hysteresis = 0.02;
     c->explore_repeat = 10;
+    c->explore_gap = 4;
     c->scale_shift = 1.25;
     c->prior_rtt_us = 20000;
     c->prior_bytes_per_s = 1e6;
@@ -309,9 +311,10 @@ sciot_status sciot_planner_decide(sciot_planner *p, sciot_decision *d)
         fill(p, d, n, SCIOT_WHY_LOCAL_MODE, sel != n, sel);
         return SCIOT_OK;
     }
-    if (c->adaptive_explore && c->objective != SCIOT_OBJ_BYTES) {
+    bool gap_ok = p->last_explored < 0 || p->now - p->last_explored_at >= c->explore_gap;
+    if (c->adaptive_explore && c->objective != SCIOT_OBJ_BYTES && gap_ok) {
         int32_t ke = -1;
-        double lcb_best = INFINITY, bar = p->cost[sel] * (1 - c->hysteresis);
+        double lcb_best = INFINITY, bar = p->cost[sel] * (1 - fmax(c->hysteresis, c->explore_gain));
         for (int32_t k = 0; k <= n; k++) {
             if (k == sel || !isfinite(p->cost[k]))
                 continue;
