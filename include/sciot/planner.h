@@ -192,7 +192,9 @@ void sciot_vdet_reset(sciot_vdet *d);
  *     (scale = running mean absolute residual) is clipped to that bound, so
  *     one spike moves the estimate by at most a bounded amount; `shift_run`
  *     consecutive outliers on the same side are a level shift, not
- *     outliers: the estimator relearns and accepts them;
+ *     outliers: the estimator relearns and accepts them (a sample in
+ *     between that is much smaller than the outliers does not break the
+ *     run: it says nothing about the bandwidth);
  *   - sciot_netest_relearn() (called by the planner when the change detector
  *     fires) scales all information down by `relearn_keep`: the estimate
  *     stays, but new samples dominate at once.
@@ -219,6 +221,7 @@ typedef struct {
     double scale;    /* robust residual scale (us), 0: unknown */
     int16_t run_sign;
     uint16_t run_len;
+    double run_x;    /* kB of the last outlier of the run */
     uint32_t n;      /* samples accepted */
     uint16_t since_relearn;
 } sciot_netest;
@@ -396,11 +399,23 @@ void sciot_split_edge_ops(int32_t k, int32_t n_ops, int32_t *first, int32_t *cou
  * staleness made the candidate look promising (exploring k < current
  * measures the edge side of [k, current), the current split the device
  * side; both are needed to compare them).
+ * Network probes. While the device runs locally because offloading costs
+ * too much, a better link cannot be seen: the only round trips are the
+ * local-run reports, a few hundred bytes, which measure the RTT but not
+ * the bandwidth. So every `probe_every` requests, if some k < N would win
+ * with an infinitely fast link, the decision asks the device to pad its
+ * report (sent after the local result, off the critical path) to the size
+ * of the best offload candidate's cut (`probe_bytes`): the bandwidth stays
+ * measured at no latency cost. A probe that the estimator found to be an
+ * outlier is followed by another at the next local run, so a level shift
+ * is confirmed within a few requests. Latency objective only (a probe
+ * costs radio energy and bytes on the air).
  * When the change detector fires: every EMA relearns, the network
  * estimator relearns, the edge is asked to re-profile every operator, every
  * operator's knowledge is marked stale (staleness factor `stale_factor`,
- * default 0.5) and the budget is topped up to allow one exploration at
- * once: re-exploration happens within a request or two. If the operators
+ * default 0.5) and the budget is topped up to `explore_boost` (default
+ * 0.5) of the current cost: re-exploration of the plausible candidates
+ * starts at once, a handful of them, not a sweep. If the operators
  * measured by the request that fired changed together by more than
  * `scale_shift` (say all 4x slower: a busy or throttled device), the
  * operators of that side that were not measured are rescaled by the same
@@ -430,9 +445,11 @@ typedef struct {
     double explore_drift;  /* staleness growth per request, default 0.01 */
     double explore_max;    /* staleness cap, default 3 */
     double stale_factor;   /* after a change, default 0.5 */
+    double explore_boost;  /* budget granted on a change, share of the current cost, default 0.5 */
     double hysteresis;     /* default 0.02 */
     uint16_t explore_repeat; /* requests before the same k is explored again, default 10 */
     uint16_t explore_gap;  /* requests between two explorations, default 4 */
+    uint16_t probe_every;  /* network probe period while local, default 4 (0: off) */
     double scale_shift;    /* device/edge-wide rescale on a change beyond this ratio, default 1.25 */
     double prior_rtt_us;   /* default 20 ms */
     double prior_bytes_per_s; /* default 1e6 */
@@ -463,6 +480,7 @@ typedef struct {
     double cost;      /* expected cost of split, objective units */
     double latency_us;/* expected end-to-end latency of split */
     int32_t best;     /* the exploitation choice (after hysteresis) */
+    double probe_bytes; /* > 0: pad the local-run report to this many bytes */
 } sciot_decision;
 
 typedef struct {
@@ -499,6 +517,9 @@ typedef struct {
     int32_t dev_known;           /* device operators with at least one measurement */
     int32_t last_explored;       /* k of the last exploration (-1: none) */
     uint32_t last_explored_at;
+    uint32_t last_probe_at;
+    uint32_t n_probes;
+    bool probe_again;            /* the last probe was an outlier */
     int32_t current;             /* current exploitation split (-1: none) */
     bool edge_down;
     bool device_retest;          /* a device-side flag is pending */

@@ -477,7 +477,8 @@ int cmd_sim(int argc, char **argv)
             w.d[i] = s.prof.device_us[i] * s.ph[0].dev_slow * lognormal(&world, s.noise_cv);
         sciot_planner_set_device_profile(&pl, w.d);
     }
-    double sum_pl = 0, sum_or = 0, sum_dev = 0, sum_off = 0, regret = 0;
+    double sum_pl = 0, sum_or = 0, sum_dev = 0, sum_off = 0, regret = 0, probe_bytes = 0;
+    int32_t probes = 0;
     int32_t acc = 0, changes = 0, forced_local = 0, explorations = 0, retests = 0, down_req = 0, down_local = 0,
             conn_fail = 0, prev_k = -1, pi = 0;
     for (int32_t r = 0; r < R; r++) {
@@ -539,9 +540,11 @@ int cmd_sim(int argc, char **argv)
         } else {
             o.n_device = n;
             o.has_network = true; /* the local run's report */
-            o.bytes_sent = s.report_bytes;
+            o.bytes_sent = s.report_bytes + d.probe_bytes;
             o.bytes_received = s.reply_bytes;
-            o.net_us = net_time(&s, q, &w, s.report_bytes + s.reply_bytes);
+            o.net_us = net_time(&s, q, &w, o.bytes_sent + s.reply_bytes);
+            probes += d.probe_bytes > 0;
+            probe_bytes += d.probe_bytes;
         }
         if (sciot_planner_observe(&pl, &o, &err)) {
             rc = cli_error("sim", "request %d: %s", (int)r, err.msg);
@@ -597,6 +600,8 @@ int cmd_sim(int argc, char **argv)
     cJSON_AddNumberToObject(out, "explorations", explorations);
     cJSON_AddNumberToObject(out, "retests", retests);
     cJSON_AddNumberToObject(out, "changes_detected", pl.n_changes_detected);
+    cJSON_AddNumberToObject(out, "probes", probes);
+    cJSON_AddNumberToObject(out, "probe_kb", probe_bytes / 1000);
     cJSON_AddNumberToObject(out, "edge_down_requests", down_req);
     cJSON_AddNumberToObject(out, "edge_down_local", down_local);
     cJSON_AddNumberToObject(out, "connect_failures", conn_fail);

@@ -106,6 +106,7 @@ int sciot_netest_add(sciot_netest *e, double bytes_sent, double bytes_received, 
             e->run_sign = s;
             e->run_len = 1;
         }
+        e->run_x = x;
         if (e->run_len >= e->cfg.shift_run) {
             sciot_netest_relearn(e); /* a level shift: take it */
             ret = 2;
@@ -113,7 +114,7 @@ int sciot_netest_add(sciot_netest *e, double bytes_sent, double bytes_received, 
             y = pred + s * e->cfg.clip * e->scale;
             ret = 1;
         }
-    } else {
+    } else if (x >= 0.5 * e->run_x) {
         e->run_len = 0;
         e->run_sign = 0;
     }

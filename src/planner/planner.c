@@ -37,9 +37,11 @@ void sciot_planner_config_default(sciot_planner_config *c)
     c->explore_drift = 0.01;
     c->explore_max = 3.0;
     c->stale_factor = 0.5;
+    c->explore_boost = 0.5;
     c->hysteresis = 0.02;
     c->explore_repeat = 10;
     c->explore_gap = 4;
+    c->probe_every = 4;
     c->scale_shift = 1.25;
     c->prior_rtt_us = 20000;
     c->prior_bytes_per_s = 1e6;
@@ -259,8 +261,31 @@ static void fill(sciot_planner *p, sciot_decision *d, int32_t k, sciot_decision_
     d->cost = p->cost[k];
     d->latency_us = p->lat[k];
     d->best = best;
+    d->probe_bytes = 0;
     if (forced && k == p->n_ops)
         p->n_forced_local++;
+}
+
+/* A local run: ask for a padded report when the link could matter. */
+static void maybe_probe(sciot_planner *p, sciot_decision *d)
+{
+    const sciot_planner_config *c = &p->cfg;
+    int32_t n = p->n_ops;
+    if (d->split != n || !c->probe_every || c->objective != SCIOT_OBJ_LATENCY ||
+        (p->now - p->last_probe_at < c->probe_every && !p->probe_again))
+        return;
+    int32_t ko = sciot_cost_argmin(p->cost, n - 1);
+    if (ko < 0)
+        return;
+    /* the cost of ko with an infinitely fast link */
+    double t = sciot_netest_rtt_us(&p->net) + p->edge_queue_us;
+    for (int32_t i = 0; i < n; i++)
+        t += i < ko ? p->dev_est[i] : p->edge_est[i];
+    if (t / 1000.0 >= p->cost[n] * (1 - c->hysteresis))
+        return;
+    d->probe_bytes = p->up_bytes[ko];
+    p->last_probe_at = p->now;
+    p->n_probes++;
 }
 
 sciot_status sciot_planner_decide(sciot_planner *p, sciot_decision *d)
@@ -336,6 +361,7 @@ sciot_status sciot_planner_decide(sciot_planner *p, sciot_decision *d)
         }
     }
     fill(p, d, sel, why, false, sel);
+    maybe_probe(p, d);
     return SCIOT_OK;
 }
 
@@ -390,8 +416,9 @@ static void relearn_all(sciot_planner *p)
     }
     sciot_netest_relearn(&p->net);
     p->change_at = p->now;
-    if (p->budget < p->max_delta)
-        p->budget = p->max_delta;
+    double boost = p->cfg.explore_boost * (p->current >= 0 ? p->cost[p->current] : 0);
+    if (isfinite(boost) && p->budget < boost)
+        p->budget = boost;
     p->n_changes_detected++;
 }
 
@@ -448,6 +475,7 @@ sciot_status sciot_planner_observe(sciot_planner *p, const sciot_observation *o,
         int r = sciot_netest_add(&p->net, o->bytes_sent, o->bytes_received, o->net_us);
         if (r == 1)
             p->n_outliers++;
+        p->probe_again = r == 1 && o->split == n;
         if (o->split < n && r >= 0 && o->bytes_sent > 0)
             p->up_bytes[o->split] += 0.5 * (o->bytes_sent - p->up_bytes[o->split]);
     }
