@@ -97,9 +97,9 @@ def main():
           [{"at": 0, "rtt_ms": 10, "bandwidth_bytes_per_s": 2e6},
            {"at": 300, "bandwidth_bytes_per_s": 2e5},
            {"at": 600, "bandwidth_bytes_per_s": 2e6}])
-    write("syn_explore", "synthetic: a busy device (10x slower) becomes 40x faster at 400 while the planner "
-          "offloads everything: a change only exploration can see", syn,
-          [{"at": 0, "rtt_ms": 10, "bandwidth_bytes_per_s": 1e6, "device_slowdown": 10},
+    write("syn_explore", "synthetic: a busy device (4x slower) becomes 16x faster at 400 while the planner "
+          "offloads everything (5 MB/s, 10 ms): a change only exploration can see", syn,
+          [{"at": 0, "rtt_ms": 10, "bandwidth_bytes_per_s": 5e6, "device_slowdown": 4},
            {"at": 400, "device_slowdown": 0.25}])
 
 

@@ -188,8 +188,10 @@ void sciot_vdet_reset(sciot_vdet *d);
  *     not excite is kept, so a long run at one x forgets the old value of
  *     a + b x (it tracks drift) but not what earlier samples at other sizes
  *     (or the prior) said about how to split it between a and b;
- *   - outlier clipping (Huber-like): a residual beyond `clip` robust scales
- *     (scale = running mean absolute residual) is clipped to that bound, so
+ *   - outlier clipping (Huber-like): a residual beyond `clip` predictive
+ *     spreads (scale = running mean absolute residual, times
+ *     sqrt(1 + phi' R^-1 phi): a first sample at a size the fit has not
+ *     seen is information, not an outlier) is clipped to that bound, so
  *     one spike moves the estimate by at most a bounded amount; `shift_run`
  *     consecutive outliers on the same side are a level shift, not
  *     outliers: the estimator relearns and accepts them (a sample in
@@ -209,7 +211,7 @@ typedef struct {
     double x_ref_bytes;  /* size of the second prior point, default 16384 */
     double clip;         /* outlier bound in robust scales, default 3 */
     uint16_t shift_run;  /* same-side outliers that mean a shift, default 3 */
-    double relearn_keep; /* information kept by relearn, default 0.02 */
+    double relearn_keep; /* information kept by relearn, default 1e-3 */
 } sciot_netest_config;
 
 typedef struct {
@@ -380,15 +382,27 @@ void sciot_split_edge_ops(int32_t k, int32_t n_ops, int32_t *first, int32_t *cou
  *      1%, capped at 3), and (b) two standard deviations of the network
  *      estimator's predicted transfer difference. If some k has
  *      c(k) - u(k) below the current cost by `explore_gain` (default 5%),
- *      that k is plausibly better by a margin worth a look: the k with the
- *      lowest such bound is run once. (Smaller possible gains are left to
- *      the estimators: near-ties would otherwise be explored over and over.)
+ *      that k is plausibly better by a margin worth a look; the cheapest
+ *      such k that the budget can pay for is run once. (Smaller possible
+ *      gains are left to the estimators: near-ties would otherwise be
+ *      explored over and over. Cheapest first: one cheap look at a stale
+ *      side, with the side-wide rescale below, tells whether that whole
+ *      side changed.)
  *      Explorations spend a budget that earns `explore_budget` (default 1%)
  *      of the current cost per request, and an exploration of k costs
  *      c(k) - c(current): exploration costs at most that share of the
  *      objective in expectation, cheap near-ties are explored often,
  *      expensive candidates rarely, candidates whose data are fresh never.
  *      Forced local runs (3, 4) are charged to the same budget.
+ * Re-test policy (`retest`): SCIOT_RETEST_FULL (default, the reference
+ * semantics of docs/DESIGN.md §3): any device-side flag makes the next
+ * decision a full local run. SCIOT_RETEST_NEEDED: only a flag on an
+ * operator the current split does not run (i + 1 == k, or beyond) does;
+ * flagged operators inside the prefix are re-measured by the next request
+ * anyway. With 10% timing noise the reference threshold (CV > 0.15) flags
+ * about 0.5% of operators per request by chance, so FULL costs a device
+ * running k operators ~0.005 k (c(N) / c(k) - 1) of regret
+ * (docs/PLANNER.md has the numbers).
  * Device-side flags raised by the samples of a full local run do not ask
  * for another one: that run has just re-measured every device operator
  * (without this rule, operators that only local runs measure, whose windows
@@ -430,10 +444,16 @@ void sciot_split_edge_ops(int32_t k, int32_t n_ops, int32_t *first, int32_t *cou
  * Cost: decide and observe are O(N) (O(N * window) for the variance
  * windows of the operators measured); no allocation.
  * ====================================================================== */
+typedef enum {
+    SCIOT_RETEST_FULL = 0, /* any device flag: next decision is a full local run */
+    SCIOT_RETEST_NEEDED,   /* only flags the current split would not re-measure */
+} sciot_retest_policy;
+
 typedef struct {
     sciot_objective objective;
     sciot_power_w power;
     sciot_weights weights;
+    sciot_retest_policy retest; /* default SCIOT_RETEST_FULL */
     double alpha;          /* EMA, default 0.2 */
     uint16_t var_window;   /* default 10 */
     double var_threshold;  /* default 0.15 */
@@ -442,7 +462,7 @@ typedef struct {
     bool adaptive_explore; /* default true */
     double explore_budget; /* default 0.01 */
     double explore_gain;   /* smallest optimistic gain worth exploring, default 0.05 */
-    double explore_drift;  /* staleness growth per request, default 0.01 */
+    double explore_drift;  /* staleness growth per request, default 0.005 */
     double explore_max;    /* staleness cap, default 3 */
     double stale_factor;   /* after a change, default 0.5 */
     double explore_boost;  /* budget granted on a change, share of the current cost, default 0.5 */

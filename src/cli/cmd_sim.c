@@ -23,7 +23,8 @@
 #include "sciot/planner.h"
 
 static const char help[] =
-    "usage: sciot sim SCENARIO [--json] [--seed N] [--local-p P] [--no-adaptive] [--trace FILE]\n"
+    "usage: sciot sim SCENARIO [--json] [--seed N] [--local-p P] [--no-adaptive]\n"
+    "                 [--retest-needed] [--trace FILE]\n"
     "Trace-driven simulation of the split planner against an oracle that knows\n"
     "the true conditions. SCENARIO is JSON: device_us, edge_us, cut_bytes (or\n"
     "\"profile\": FILE with them, or \"model\": MODEL.tflite with \"bench\":\n"
@@ -37,6 +38,8 @@ static const char help[] =
     "net_outlier_p / net_outlier_x (network spikes), planner {alpha, hysteresis,\n"
     "adaptive_exploration, explore_budget, local_inference_mode {enabled,\n"
     "probability}, prior_rtt_ms, prior_bandwidth_bytes_per_s}.\n"
+    "retest (\"full\": any device variance flag forces a full local run, the\n"
+    "reference semantics; \"needed\": only flags the split would not re-measure).\n"
     "--local-p P enables the reference local-inference mode with probability P;\n"
     "--no-adaptive turns the adaptive exploration off; --trace writes a CSV row\n"
     "per request. Paths in the scenario are relative to its directory;\n"
@@ -175,6 +178,15 @@ static int parse_planner(const char *file, const cJSON *o, sciot_planner_config 
         c->prior_rtt_us = v * 1000.0;
         if (pj_number("sim", file, o, "prior_bandwidth_bytes_per_s", 1, 0, &c->prior_bytes_per_s))
             return 1;
+        const cJSON *rt = cJSON_GetObjectItemCaseSensitive(o, "retest");
+        if (rt) {
+            if (cJSON_IsString(rt) && !strcmp(rt->valuestring, "full"))
+                c->retest = SCIOT_RETEST_FULL;
+            else if (cJSON_IsString(rt) && !strcmp(rt->valuestring, "needed"))
+                c->retest = SCIOT_RETEST_NEEDED;
+            else
+                return cli_error("sim", "%s: planner.retest must be \"full\" or \"needed\"", file);
+        }
         const cJSON *lm = cJSON_GetObjectItemCaseSensitive(o, "local_inference_mode");
         if (lm) {
             if (!cJSON_IsObject(lm))
@@ -378,7 +390,7 @@ static void reprofile(sciot_planner *pl, const scenario *s, const phase *q, scio
 int cmd_sim(int argc, char **argv)
 {
     const char *file = NULL, *trace = NULL;
-    int json = 0, no_adaptive = 0;
+    int json = 0, no_adaptive = 0, retest_needed = 0;
     double local_p = -1, seed_override = -1;
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
@@ -388,6 +400,8 @@ int cmd_sim(int argc, char **argv)
             json = 1;
         } else if (!strcmp(argv[i], "--no-adaptive")) {
             no_adaptive = 1;
+        } else if (!strcmp(argv[i], "--retest-needed")) {
+            retest_needed = 1;
         } else if (!strcmp(argv[i], "--local-p") || !strcmp(argv[i], "--seed") || !strcmp(argv[i], "--trace")) {
             if (i + 1 >= argc)
                 return cli_error("sim", "%s needs a value", argv[i]);
@@ -430,6 +444,8 @@ int cmd_sim(int argc, char **argv)
     }
     if (no_adaptive)
         s.cfg.adaptive_explore = false;
+    if (retest_needed)
+        s.cfg.retest = SCIOT_RETEST_NEEDED;
     int32_t n = s.prof.n, R = s.requests;
     for (int32_t j = 0; j < s.n_ph; j++) {
         phase *q = &s.ph[j];

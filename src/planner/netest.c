@@ -17,7 +17,7 @@ void sciot_netest_config_default(sciot_netest_config *c)
     c->x_ref_bytes = 16384;
     c->clip = 3.0;
     c->shift_run = 3;
-    c->relearn_keep = 0.02;
+    c->relearn_keep = 1e-3;
 }
 
 /* theta = R^-1 r, then the clamped (a, b) on the boundary of a >= 0, b >= B_MIN. */
@@ -76,7 +76,7 @@ static void keep_theta(sciot_netest *e)
 
 void sciot_netest_relearn(sciot_netest *e)
 {
-    double k = e->cfg.relearn_keep > 0 ? e->cfg.relearn_keep : 0.02;
+    double k = e->cfg.relearn_keep > 0 ? e->cfg.relearn_keep : 1e-3;
     e->R[0] *= k;
     e->R[1] *= k;
     e->R[2] *= k;
@@ -98,7 +98,12 @@ int sciot_netest_add(sciot_netest *e, double bytes_sent, double bytes_received, 
     double floor_scale = 0.01 * fabs(pred) + 1.0;
     if (e->scale < floor_scale)
         e->scale = e->scale > 0 ? floor_scale : 0;
-    if (e->since_relearn >= WARMUP && e->scale > 0 && fabs(res) > e->cfg.clip * e->scale) {
+    /* outlier bound on the predictive spread: noise plus what the fit does
+     * not know at this x (a first sample at a new size is not an outlier) */
+    double det = e->R[0] * e->R[2] - e->R[1] * e->R[1];
+    double lev = det > 0 ? (e->R[2] - 2 * e->R[1] * x + e->R[0] * x * x) / det : 0;
+    double bound = e->cfg.clip * e->scale * sqrt(1 + (lev > 0 ? lev : 0));
+    if (e->since_relearn >= WARMUP && e->scale > 0 && fabs(res) > bound) {
         int16_t s = res > 0 ? 1 : -1;
         if (s == e->run_sign)
             e->run_len++;
@@ -111,7 +116,7 @@ int sciot_netest_add(sciot_netest *e, double bytes_sent, double bytes_received, 
             sciot_netest_relearn(e); /* a level shift: take it */
             ret = 2;
         } else {
-            y = pred + s * e->cfg.clip * e->scale;
+            y = pred + s * bound;
             ret = 1;
         }
     } else if (x >= 0.5 * e->run_x) {

@@ -34,7 +34,7 @@ void sciot_planner_config_default(sciot_planner_config *c)
     c->adaptive_explore = true;
     c->explore_budget = 0.01;
     c->explore_gain = 0.05;
-    c->explore_drift = 0.01;
+    c->explore_drift = 0.005;
     c->explore_max = 3.0;
     c->stale_factor = 0.5;
     c->explore_boost = 0.5;
@@ -338,20 +338,20 @@ sciot_status sciot_planner_decide(sciot_planner *p, sciot_decision *d)
     }
     bool gap_ok = p->last_explored < 0 || p->now - p->last_explored_at >= c->explore_gap;
     if (c->adaptive_explore && c->objective != SCIOT_OBJ_BYTES && gap_ok) {
+        /* the cheapest plausible candidate: cheap probes come first, and
+         * with the side-wide rescale one cheap probe of the device (or the
+         * edge) tells whether the whole side changed */
         int32_t ke = -1;
-        double lcb_best = INFINITY, bar = p->cost[sel] * (1 - fmax(c->hysteresis, c->explore_gain));
+        double bar = p->cost[sel] * (1 - fmax(c->hysteresis, c->explore_gain));
         for (int32_t k = 0; k <= n; k++) {
-            if (k == sel || !isfinite(p->cost[k]))
+            if (k == sel || !isfinite(p->cost[k]) || p->cost[k] - p->cost[sel] > p->budget)
                 continue;
             if (k == p->last_explored && p->now - p->last_explored_at < c->explore_repeat)
                 continue;
-            double lcb = p->cost[k] - uncertainty(p, k, sel);
-            if (lcb < bar && (ke < 0 || lcb < lcb_best - 1e-9 * fabs(lcb_best))) {
-                lcb_best = lcb;
+            if (p->cost[k] - uncertainty(p, k, sel) < bar && (ke < 0 || p->cost[k] < p->cost[ke]))
                 ke = k;
-            }
         }
-        if (ke >= 0 && p->cost[ke] - p->cost[sel] <= p->budget) {
+        if (ke >= 0) {
             charge(p, ke, sel);
             p->n_explore++;
             p->last_explored = ke;
@@ -461,7 +461,8 @@ sciot_status sciot_planner_observe(sciot_planner *p, const sciot_observation *o,
         if (p->dev[i].n == 0)
             p->dev_known++;
         sciot_ema_add(&p->dev[i], t, p->cfg.alpha);
-        if (sciot_vdet_add(&p->vdev, i, t) && !full_local)
+        if (sciot_vdet_add(&p->vdev, i, t) && !full_local &&
+            (p->cfg.retest == SCIOT_RETEST_FULL || i + 1 >= o->n_device))
             p->device_retest = true; /* a full local run is its own re-test */
         p->dev_seen[i] = p->now;
     }
