@@ -36,14 +36,16 @@ extern "C" {
 #define SCIOT_WIRE_MAX_FRAME (64u << 20)
 
 /* flags */
-#define SCIOT_WIRE_F_COMPRESS 0x01u   /* encoder: try RLE for each payload */
+#define SCIOT_WIRE_F_COMPRESS 0x01u   /* encoder: RLE or zero-point mask when smaller */
 #define SCIOT_WIRE_F_LOCAL 0x02u      /* device ran everything (k = N): a report */
 #define SCIOT_WIRE_F_REPLY 0x04u      /* edge -> device: output tensors */
-#define SCIOT_WIRE_F_KNOWN 0x07u      /* decoder rejects other bits */
+#define SCIOT_WIRE_F_TELEMETRY 0x08u  /* header carries the previous round trip */
+#define SCIOT_WIRE_F_KNOWN 0x0Fu      /* decoder rejects other bits */
 
 /* payload encodings */
 #define SCIOT_WIRE_ENC_RAW 0
 #define SCIOT_WIRE_ENC_RLE 1
+#define SCIOT_WIRE_ENC_ZMASK 2   /* zero-point mask: docs/PROTOCOL.md */
 
 typedef struct {
     int32_t index;           /* tensor index in the model */
@@ -66,7 +68,9 @@ typedef struct {
     uint8_t device_id_len;
     char device_id[SCIOT_WIRE_MAX_DEVICE_ID + 1]; /* NUL-terminated copy */
     uint8_t model_sha256[32];
-    uint32_t split;          /* k */
+    uint32_t split;          /* k (REPLY: the next decision) */
+    uint64_t prev_request_id;/* TELEMETRY: the request prev_rtt_us belongs to */
+    uint32_t prev_rtt_us;    /* TELEMETRY: device-measured round trip of it */
     uint32_t n_times;        /* = k for a device frame */
     const uint8_t *times;    /* decoder: view of n_times LE u32 */
     const uint32_t *times_in;/* encoder input */

@@ -59,6 +59,14 @@
 #define MIN_FRAME (H_FIXED + CRC_LEN)
 
 static const uint8_t MAGIC[4] = {'S', 'C', 'I', 'W'};
+#define TEL_LEN 16 /* telemetry block: prev_request_id u64, prev_rtt_us u32, reserved u32 */
+
+/* The byte the zero-point mask coding leaves out: the zero point of 8-bit
+ * tensors, 0 for everything else. */
+static uint8_t fill_byte(int32_t dtype, int32_t zero_point)
+{
+    return (dtype == SCIOT_INT8 || dtype == SCIOT_UINT8) ? (uint8_t)zero_point : 0;
+}
 
 /* ---- encoder ----------------------------------------------------------- */
 
@@ -111,8 +119,9 @@ sciot_status sciot_wire_encode(const sciot_wire_frame *f, const sciot_model *m, 
             return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "tensor %ld: data is NULL", (long)idx);
     }
 
-    /* header: <= 64 + 64 + 4 * 4096 = 16512 bytes, fits header_len's u16 */
-    const size_t header_len = H_FIXED + (size_t)f->device_id_len + 4 * (size_t)f->n_times;
+    /* header: <= 64 + 64 + 16 + 4 * 4096 = 16528 bytes, fits header_len's u16 */
+    const size_t tel = (f->flags & SCIOT_WIRE_F_TELEMETRY) ? TEL_LEN : 0;
+    const size_t header_len = H_FIXED + (size_t)f->device_id_len + tel + 4 * (size_t)f->n_times;
     if ((s = need(cap, 0, header_len, "the header", err)))
         return s;
     memcpy(out + H_MAGIC, MAGIC, 4);
@@ -129,6 +138,12 @@ sciot_status sciot_wire_encode(const sciot_wire_frame *f, const sciot_model *m, 
     out[H_RESERVED] = 0;
     memcpy(out + H_FIXED, f->device_id, f->device_id_len);
     size_t pos = H_FIXED + f->device_id_len;
+    if (tel) {
+        sciot_st64(out + pos, f->prev_request_id);
+        sciot_st32(out + pos + 8, f->prev_rtt_us);
+        sciot_st32(out + pos + 12, 0);
+        pos += TEL_LEN;
+    }
     for (uint32_t i = 0; i < f->n_times; i++, pos += 4)
         sciot_st32(out + pos, f->times_in[i]);
 
@@ -151,14 +166,25 @@ sciot_status sciot_wire_encode(const sciot_wire_frame *f, const sciot_model *m, 
         sciot_st32(q + 8, (uint32_t)t->bytes);
         pos += rec;
 
-        /* payload: RLE only when strictly smaller than the raw bytes */
+        /* payload: the smallest of raw, RLE and zero-point mask (a coding is
+         * used only when strictly smaller than the raw bytes) */
         size_t plen = 0;
         uint8_t enc = SCIOT_WIRE_ENC_RAW;
         if ((f->flags & SCIOT_WIRE_F_COMPRESS) && t->bytes > 1) {
-            size_t rcap = cap - pos < t->bytes - 1 ? cap - pos : t->bytes - 1;
-            plen = sciot_rle_encode(f->tensors[i].data, t->bytes, out + pos, rcap);
-            if (plen)
+            const uint8_t *src = f->tensors[i].data;
+            const uint8_t fill = fill_byte(t->dtype, t->zero_point);
+            const size_t zsize = sciot_zmask_size(src, t->bytes, fill);
+            size_t best = zsize < t->bytes ? zsize : t->bytes; /* RLE must beat this */
+            size_t rcap = cap - pos < best - 1 ? cap - pos : best - 1;
+            plen = best > 1 ? sciot_rle_encode(src, t->bytes, out + pos, rcap) : 0;
+            if (plen) {
                 enc = SCIOT_WIRE_ENC_RLE;
+            } else if (zsize < t->bytes) {
+                if ((s = need(cap, pos, zsize, "a masked payload", err)))
+                    return s;
+                plen = sciot_zmask_encode(src, t->bytes, fill, out + pos, zsize);
+                enc = SCIOT_WIRE_ENC_ZMASK;
+            }
         }
         if (enc == SCIOT_WIRE_ENC_RAW) {
             if ((s = need(cap, pos, t->bytes, "a raw payload", err)))
@@ -192,7 +218,7 @@ size_t sciot_wire_frame_bound(const sciot_wire_frame *f)
     if (!f)
         return 0;
     uint32_t n = f->n_tensors < SCIOT_WIRE_MAX_TENSORS ? f->n_tensors : SCIOT_WIRE_MAX_TENSORS;
-    size_t b = H_FIXED + CRC_LEN + SCIOT_WIRE_MAX_DEVICE_ID;
+    size_t b = H_FIXED + CRC_LEN + SCIOT_WIRE_MAX_DEVICE_ID + TEL_LEN;
     for (int j = 0; j < 4; j++) /* 4 * n_times without a wrap on 32-bit size_t */
         b = add_sat(b, f->n_times);
     for (uint32_t i = 0; i < n; i++) /* payloads are never larger than raw */
@@ -252,10 +278,12 @@ static sciot_status parse_frame(const uint8_t *buf, size_t len, sciot_wire_frame
         return sciot_fail(err, SCIOT_ERR_LENGTH, "n_tensors is %u, at most %d", n_tensors, SCIOT_WIRE_MAX_TENSORS);
     if (dlen > SCIOT_WIRE_MAX_DEVICE_ID)
         return sciot_fail(err, SCIOT_ERR_LENGTH, "device_id_len is %u, at most %d", dlen, SCIOT_WIRE_MAX_DEVICE_ID);
-    const size_t want_header = H_FIXED + (size_t)dlen + 4 * (size_t)n_times; /* <= 16512 */
+    const size_t tel = (flags & SCIOT_WIRE_F_TELEMETRY) ? TEL_LEN : 0;
+    const size_t want_header = H_FIXED + (size_t)dlen + tel + 4 * (size_t)n_times; /* <= 16528 */
     if (header_len != want_header)
-        return sciot_fail(err, SCIOT_ERR_LENGTH, "header_len is %u, 64 + device_id_len %u + 4 * n_times %lu = %zu",
-                          header_len, dlen, (unsigned long)n_times, want_header);
+        return sciot_fail(err, SCIOT_ERR_LENGTH,
+                          "header_len is %u, 64 + device_id_len %u + telemetry %zu + 4 * n_times %lu = %zu",
+                          header_len, dlen, tel, (unsigned long)n_times, want_header);
     const size_t end = (size_t)frame_len - CRC_LEN; /* offset of the CRC */
     if (header_len > end)
         return sciot_fail(err, SCIOT_ERR_LENGTH, "header of %u bytes runs past the CRC at offset %zu", header_len,
@@ -272,13 +300,13 @@ static sciot_status parse_frame(const uint8_t *buf, size_t len, sciot_wire_frame
         if (r[R_RESERVED])
             return sciot_fail(err, SCIOT_ERR_BAD_VERSION, "tensor record %lu: reserved byte is 0x%02x, must be 0",
                               (unsigned long)i, r[R_RESERVED]);
-        if (r[R_ENCODING] > SCIOT_WIRE_ENC_RLE)
+        if (r[R_ENCODING] > SCIOT_WIRE_ENC_ZMASK)
             return sciot_fail(err, SCIOT_ERR_BAD_VERSION, "tensor record %lu: unknown encoding %u", (unsigned long)i,
                               r[R_ENCODING]);
-        if (r[R_ENCODING] == SCIOT_WIRE_ENC_RLE && !(flags & SCIOT_WIRE_F_COMPRESS))
+        if (r[R_ENCODING] != SCIOT_WIRE_ENC_RAW && !(flags & SCIOT_WIRE_F_COMPRESS))
             return sciot_fail(err, SCIOT_ERR_BAD_VERSION,
-                              "tensor record %lu: RLE encoding in a frame without the COMPRESS flag",
-                              (unsigned long)i);
+                              "tensor record %lu: %s encoding in a frame without the COMPRESS flag", (unsigned long)i,
+                              r[R_ENCODING] == SCIOT_WIRE_ENC_RLE ? "RLE" : "mask");
         const uint8_t rank = r[R_RANK];
         if (rank > SCIOT_MAX_RANK)
             return sciot_fail(err, SCIOT_ERR_LENGTH, "tensor record %lu: rank is %u, at most %d", (unsigned long)i,
@@ -325,7 +353,13 @@ static sciot_status parse_frame(const uint8_t *buf, size_t len, sciot_wire_frame
     memcpy(f->model_sha256, buf + H_SHA, 32);
     f->split = sciot_ld32(buf + H_SPLIT);
     f->n_times = n_times;
-    f->times = buf + H_FIXED + dlen;
+    f->times = buf + H_FIXED + dlen + tel;
+    if (tel) {
+        if (sciot_ld32(buf + H_FIXED + dlen + 12) != 0)
+            return sciot_fail(err, SCIOT_ERR_BAD_VERSION, "telemetry reserved field is not 0");
+        f->prev_request_id = sciot_ld64(buf + H_FIXED + dlen);
+        f->prev_rtt_us = sciot_ld32(buf + H_FIXED + dlen + 8);
+    }
     f->n_tensors = n_tensors;
     f->device_id_len = dlen;
     memcpy(f->device_id, buf + H_FIXED, dlen);
@@ -340,13 +374,18 @@ static sciot_status check_payloads(const sciot_wire_frame *f, sciot_error *err)
     for (uint32_t i = 0; i < f->n_tensors; i++) {
         const sciot_wire_tensor *w = &f->tensors[i];
         size_t at;
-        if (w->encoding != SCIOT_WIRE_ENC_RLE)
+        sciot_rle_result r;
+        if (w->encoding == SCIOT_WIRE_ENC_RLE)
+            r = sciot_rle_walk(w->payload, w->payload_len, NULL, w->raw_len, &at);
+        else if (w->encoding == SCIOT_WIRE_ENC_ZMASK)
+            r = sciot_zmask_walk(w->payload, w->payload_len, fill_byte(w->dtype, w->zero_point), NULL, w->raw_len,
+                                 &at);
+        else
             continue;
-        sciot_rle_result r = sciot_rle_walk(w->payload, w->payload_len, NULL, w->raw_len, &at);
         if (r != SCIOT_RLE_OK)
-            return sciot_fail(err, SCIOT_ERR_LENGTH, "tensor %ld: RLE payload of %lu bytes, raw_len %lu: %s (offset %zu)",
-                              (long)w->index, (unsigned long)w->payload_len, (unsigned long)w->raw_len,
-                              sciot_rle_result_text(r), at);
+            return sciot_fail(err, SCIOT_ERR_LENGTH, "tensor %ld: %s payload of %lu bytes, raw_len %lu: %s (offset %zu)",
+                              (long)w->index, w->encoding == SCIOT_WIRE_ENC_RLE ? "RLE" : "mask",
+                              (unsigned long)w->payload_len, (unsigned long)w->raw_len, sciot_rle_result_text(r), at);
     }
     return SCIOT_OK;
 }
@@ -398,10 +437,14 @@ sciot_status sciot_wire_decode(const uint8_t *buf, size_t len, const sciot_model
     if (f->split > n_ops)
         return sciot_fail(err, SCIOT_ERR_SPLIT_RANGE, "split k is %lu, the model has %lu operators",
                           (unsigned long)f->split, (unsigned long)n_ops);
-    if (f->n_times != f->split)
+    /* A reply's split is the next decision; its tensors are the model outputs
+     * (the cut of N) or none (the answer to a LOCAL report), and its one time
+     * is the edge's processing time. */
+    const int reply = (f->flags & SCIOT_WIRE_F_REPLY) != 0;
+    if (!reply && f->n_times != f->split)
         return sciot_fail(err, SCIOT_ERR_SPLIT_RANGE, "n_times is %lu, split k is %lu: must be equal",
                           (unsigned long)f->n_times, (unsigned long)f->split);
-    const int32_t k = (int32_t)f->split;
+    const int32_t k = reply ? (int32_t)n_ops : (int32_t)f->split;
     /* 8. every record a tensor of the cut, once */
     for (uint32_t i = 0; i < f->n_tensors; i++) {
         const int32_t idx = f->tensors[i].index;
@@ -418,7 +461,7 @@ sciot_status sciot_wire_decode(const uint8_t *buf, size_t len, const sciot_model
     }
     /* 9. nothing of the cut missing (records are distinct members of it) */
     const int32_t n_cut = sciot_model_cut(m, k, NULL, 0);
-    if ((uint32_t)n_cut != f->n_tensors) {
+    if ((uint32_t)n_cut != f->n_tensors && !(reply && f->n_tensors == 0)) {
         for (int32_t t = 0; t < m->n_tensors; t++) {
             uint32_t i = 0;
             if (!sciot_model_in_cut(m, k, t))
@@ -476,12 +519,15 @@ sciot_status sciot_wire_tensor_read(const sciot_wire_tensor *t, void *dst, size_
             memcpy(dst, t->payload, t->raw_len);
         return SCIOT_OK;
     }
-    if (t->encoding != SCIOT_WIRE_ENC_RLE)
+    if (t->encoding != SCIOT_WIRE_ENC_RLE && t->encoding != SCIOT_WIRE_ENC_ZMASK)
         return sciot_fail(err, SCIOT_ERR_BAD_VERSION, "tensor %ld: unknown encoding %u", (long)t->index, t->encoding);
     size_t at;
-    sciot_rle_result r = sciot_rle_walk(t->payload, t->payload_len, dst, t->raw_len, &at);
+    sciot_rle_result r = t->encoding == SCIOT_WIRE_ENC_RLE
+                             ? sciot_rle_walk(t->payload, t->payload_len, dst, t->raw_len, &at)
+                             : sciot_zmask_walk(t->payload, t->payload_len, fill_byte(t->dtype, t->zero_point), dst,
+                                                t->raw_len, &at);
     if (r != SCIOT_RLE_OK)
-        return sciot_fail(err, SCIOT_ERR_LENGTH, "tensor %ld: RLE payload of %lu bytes, raw_len %lu: %s (offset %zu)",
+        return sciot_fail(err, SCIOT_ERR_LENGTH, "tensor %ld: coded payload of %lu bytes, raw_len %lu: %s (offset %zu)",
                           (long)t->index, (unsigned long)t->payload_len, (unsigned long)t->raw_len,
                           sciot_rle_result_text(r), at);
     return SCIOT_OK;

@@ -75,4 +75,11 @@ typedef enum {
 sciot_rle_result sciot_rle_walk(const uint8_t *src, size_t len, uint8_t *dst, size_t raw_len, size_t *at);
 const char *sciot_rle_result_text(sciot_rle_result r);
 
+/* Zero-point mask coding (zmask.c, encoding 2). size: exact encoded size;
+ * encode: 0 if it does not fit in cap; walk: as sciot_rle_walk. */
+size_t sciot_zmask_size(const uint8_t *src, size_t len, uint8_t fill);
+size_t sciot_zmask_encode(const uint8_t *src, size_t len, uint8_t fill, uint8_t *dst, size_t cap);
+sciot_rle_result sciot_zmask_walk(const uint8_t *src, size_t len, uint8_t fill, uint8_t *dst, size_t raw_len,
+                                  size_t *at);
+
 #endif

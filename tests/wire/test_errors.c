@@ -332,8 +332,8 @@ static void tensor_mismatch(void **st)
     sciot_error err = {0};
     frame fr = fomo_frame(SCIOT_WIRE_F_COMPRESS, &f);
     assert_int_equal(sciot_wire_decode(fr.b, fr.len, &fomo.m, fomo.sha, &d, &err), SCIOT_OK);
-    int rle = d.tensors[0].encoding == SCIOT_WIRE_ENC_RLE ? 0 : 1;
-    assert_int_equal(d.tensors[rle].encoding, SCIOT_WIRE_ENC_RLE);
+    int rle = d.tensors[0].encoding != SCIOT_WIRE_ENC_RAW ? 0 : 1;
+    assert_int_not_equal(d.tensors[rle].encoding, SCIOT_WIRE_ENC_RAW);
     const sciot_tensor *t0 = &fomo.m.tensors[d.tensors[0].index];
     frame p = {malloc(fr.len + 64), 0};
     sciot_wire_frame e = d;
@@ -354,7 +354,7 @@ static void tensor_mismatch(void **st)
     snprintf(msg, sizeof msg, "tensor %d: raw_len is %u, the model says %u bytes", d.tensors[rle].index,
              d.tensors[rle].raw_len + 1, d.tensors[rle].raw_len);
     EXPECT(&p, SCIOT_ERR_TENSOR_MISMATCH, msg);
-    EXPECT_PARSE(&p, SCIOT_ERR_LENGTH, "RLE payload"); /* without the model: the stream is short */
+    EXPECT_PARSE(&p, SCIOT_ERR_LENGTH, "payload of"); /* without the model: the stream is short */
     free(p.b);
     free(fr.b);
 }
@@ -382,7 +382,7 @@ static void header_format(void **st)
         snprintf(msg, sizeof msg, "version is %u", versions[i]);
         EXPECT(&p, SCIOT_ERR_BAD_VERSION, msg);
     }
-    for (int bit = 3; bit < 8; bit++) {
+    for (int bit = 4; bit < 8; bit++) { /* bit 3 is TELEMETRY */
         PATCH(5, fr.b[5] | (1u << bit));
         EXPECT(&p, SCIOT_ERR_BAD_VERSION, "unknown bits");
     }
@@ -391,11 +391,11 @@ static void header_format(void **st)
     size_t r0 = tw_record_offset(fr.b, 0), r1 = tw_record_offset(fr.b, 1);
     PATCH(r1 + 7, 0x10);
     EXPECT(&p, SCIOT_ERR_BAD_VERSION, "tensor record 1: reserved byte");
-    PATCH(r0 + 6, 2);
-    EXPECT(&p, SCIOT_ERR_BAD_VERSION, "unknown encoding 2");
+    PATCH(r0 + 6, 3);
+    EXPECT(&p, SCIOT_ERR_BAD_VERSION, "unknown encoding 3");
     /* RLE payloads in a frame without the COMPRESS flag */
-    size_t rle = fr.b[r0 + 6] == SCIOT_WIRE_ENC_RLE ? r0 : r1;
-    assert_int_equal(fr.b[rle + 6], SCIOT_WIRE_ENC_RLE);
+    size_t rle = fr.b[r0 + 6] != SCIOT_WIRE_ENC_RAW ? r0 : r1;
+    assert_int_not_equal(fr.b[rle + 6], SCIOT_WIRE_ENC_RAW);
     PATCH(5, fr.b[5] & ~SCIOT_WIRE_F_COMPRESS);
     EXPECT(&p, SCIOT_ERR_BAD_VERSION, "without the COMPRESS flag");
 #undef PATCH
@@ -446,7 +446,7 @@ static void lengths_and_counts(void **st)
     EXPECT(&p, SCIOT_ERR_LENGTH, NULL);
     PATCHN(q1 + 12, 0xFFFFFFFFu, 4);
     EXPECT(&p, SCIOT_ERR_LENGTH, NULL);
-    uint32_t ri = fr.b[r0 + 6] == SCIOT_WIRE_ENC_RLE ? 0 : 1; /* the RLE record: payload_len is free */
+    uint32_t ri = fr.b[r0 + 6] != SCIOT_WIRE_ENC_RAW ? 0 : 1; /* the RLE record: payload_len is free */
     size_t qr = rec_q(&fr, ri);
     PATCHN(qr + 12, 0xFFFFFFF0u, 4);
     EXPECT(&p, SCIOT_ERR_LENGTH, "runs past the CRC");
@@ -503,7 +503,7 @@ static void crc_and_rle(void **st)
     /* an RLE payload that no longer decodes to raw_len (CRC recomputed):
      * its first control byte changed */
     size_t r0 = tw_record_offset(fr.b, 0), r1 = tw_record_offset(fr.b, 1);
-    size_t rle = fr.b[r0 + 6] == SCIOT_WIRE_ENC_RLE ? r0 : r1;
+    size_t rle = fr.b[r0 + 6] != SCIOT_WIRE_ENC_RAW ? r0 : r1;
     size_t pay = rle + 24 + 4 * (size_t)fr.b[rle + 5];
     for (int v = 0; v < 256; v += 51) {
         memcpy(p.b, fr.b, fr.len);
@@ -518,15 +518,15 @@ static void crc_and_rle(void **st)
          * decode to raw_len is a valid (different) tensor */
         if (s != SCIOT_OK) {
             assert_int_equal(s, SCIOT_ERR_LENGTH);
-            assert_non_null(strstr(err.msg, "RLE payload"));
-            EXPECT_PARSE(&p, SCIOT_ERR_LENGTH, "RLE payload");
+            assert_non_null(strstr(err.msg, "payload of"));
+            EXPECT_PARSE(&p, SCIOT_ERR_LENGTH, "payload of");
         }
     }
     /* truncate the RLE stream by one token: payload_len - 2, frame shrunk */
     sciot_wire_frame d;
     sciot_error err = {0};
     assert_int_equal(sciot_wire_decode(fr.b, fr.len, &fomo.m, fomo.sha, &d, &err), SCIOT_OK);
-    int ri = d.tensors[0].encoding == SCIOT_WIRE_ENC_RLE ? 0 : 1;
+    int ri = d.tensors[0].encoding != SCIOT_WIRE_ENC_RAW ? 0 : 1;
     d.tensors[ri].payload_len -= 2;
     frame q = {malloc(fr.len), 0};
     q.len = tw_write(&d, q.b, fr.len);
@@ -602,7 +602,7 @@ static void check_order(void **st)
     EXPECT(&p, SCIOT_ERR_NOT_IN_CUT, "twice");
     /* wrong SHA + bad RLE payload: model */
     size_t r0 = tw_record_offset(fr.b, 0), r1 = tw_record_offset(fr.b, 1);
-    size_t rle = fr.b[r0 + 6] == SCIOT_WIRE_ENC_RLE ? r0 : r1;
+    size_t rle = fr.b[r0 + 6] != SCIOT_WIRE_ENC_RAW ? r0 : r1;
     size_t pay = rle + 24 + 4 * (size_t)fr.b[rle + 5];
     memcpy(p.b, fr.b, fr.len);
     p.b[pay] = p.b[pay] >= 0x80 ? 0x00 : 0xFF;
@@ -644,7 +644,7 @@ static void encoder_errors(void **st)
     g.times_in = NULL;
     assert_int_equal(sciot_wire_encode(&g, &fomo.m, buf, sizeof buf, &len, &err), SCIOT_ERR_INVALID_ARG);
     g = f;
-    g.flags = 0x08;
+    g.flags = 0x10;
     assert_int_equal(sciot_wire_encode(&g, &fomo.m, buf, sizeof buf, &len, &err), SCIOT_ERR_INVALID_ARG);
     g = f;
     g.tensors[1].index = fomo.m.n_tensors;

@@ -71,14 +71,14 @@ static int setup(void **st)
         free(buf);
     }
     tw_engine_free(&head);
-    /* the compressed sample does carry RLE payloads */
+    /* the compressed sample does carry coded (RLE or mask) payloads */
     sciot_wire_frame d;
     TW_CHECK(sciot_wire_decode(frames[0], frame_lens[0], m, fomo.sha, &d, &err) == SCIOT_OK);
     TW_CHECK(d.n_tensors == 2);
     int rle = 0;
     for (uint32_t i = 0; i < d.n_tensors; i++)
-        rle += d.tensors[i].encoding == SCIOT_WIRE_ENC_RLE;
-    fprintf(stderr, "fomo_face k = %d: cut %d,%d; frames of %zu bytes (%d RLE payloads) and %zu bytes (raw)\n",
+        rle += d.tensors[i].encoding != SCIOT_WIRE_ENC_RAW;
+    fprintf(stderr, "fomo_face k = %d: cut %d,%d; frames of %zu bytes (%d coded payloads) and %zu bytes (raw)\n",
             sample_k, cut[0], cut[1], frame_lens[0], rle, frame_lens[1]);
     TW_CHECK(rle >= 1);
     return 0;

@@ -98,7 +98,7 @@ static void through_the_wire(const tw_model *tm, const tw_engine *head, int32_t 
         assert_int_equal(w->zero_point, t->zero_point);
         assert_int_equal(w->raw_len, t->bytes);
         assert_true(w->payload >= odd + 1 && w->payload + w->payload_len <= odd + 1 + len);
-        if (w->encoding == SCIOT_WIRE_ENC_RLE) {
+        if (w->encoding == SCIOT_WIRE_ENC_RLE || w->encoding == SCIOT_WIRE_ENC_ZMASK) {
             assert_true(flags & SCIOT_WIRE_F_COMPRESS);
             assert_true(w->payload_len < w->raw_len);
             st->rle_payloads++;

@@ -194,7 +194,7 @@ static inline int32_t tw_pick_residual_k(const tw_model *tm, tw_engine *head)
         TW_CHECK(sciot_wire_parse(buf, len, &d, &err) == SCIOT_OK);
         int rle = 0;
         for (uint32_t i = 0; i < d.n_tensors; i++)
-            rle += d.tensors[i].encoding == SCIOT_WIRE_ENC_RLE;
+            rle += d.tensors[i].encoding != SCIOT_WIRE_ENC_RAW;
         if (rle && len < best) {
             best = len;
             best_k = k;
