@@ -374,7 +374,9 @@ void sciot_split_edge_ops(int32_t k, int32_t n_ops, int32_t *first, int32_t *cou
  *   4. local-inference mode draws "local"       -> k = N, forced;
  *   5. exploitation: c(k) for every k from the smoothed estimates; the
  *      best k replaces the current split only if it is better by the
- *      hysteresis margin (default 2%): near-ties do not flap;
+ *      hysteresis margin (default 2%): near-ties do not flap. For
+ *      `explore_repeat` requests after a detected change there is no
+ *      margin: the old split has no claim while the estimates re-settle;
  *   6. exploration: for every k, an uncertainty u(k) of c(k) - c(current)
  *      is the sum of (a) the estimate of each operator whose side differs
  *      between k and the current split times a staleness factor that grows

@@ -306,7 +306,10 @@ sciot_status sciot_planner_decide(sciot_planner *p, sciot_decision *d)
     int32_t best = sciot_cost_argmin(p->cost, n);
     int32_t sel = p->current;
     sciot_decision_reason why = SCIOT_WHY_BEST;
-    if (sel < 0 || sel > n || !isfinite(p->cost[sel]) || p->cost[best] < p->cost[sel] * (1 - c->hysteresis))
+    /* no hysteresis for `explore_repeat` requests after a detected change:
+     * the current split has no claim to keep while the world re-settles */
+    double h = p->change_at && p->now - p->change_at < c->explore_repeat ? 0 : c->hysteresis;
+    if (sel < 0 || sel > n || !isfinite(p->cost[sel]) || p->cost[best] < p->cost[sel] * (1 - h))
         sel = best;
     else if (sel != best)
         why = SCIOT_WHY_HOLD;
