@@ -446,7 +446,7 @@ static sciot_status load_tokens(loader *L, const yaml_node_t *n, const char *key
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         yaml_node_t *kn = yaml_document_get_node(L->doc, p->key);
         yaml_node_t *vn = yaml_document_get_node(L->doc, p->value);
-        const char *dev, *tok;
+        const char *dev = "", *tok = "";
         sciot_status st;
         if (!kn || !vn)
             return sciot_fail(L->err, SCIOT_ERR_INVALID_ARG, "%s: key '%s': malformed mapping", L->file, key);
@@ -481,7 +481,7 @@ static sciot_status load_tokens(loader *L, const yaml_node_t *n, const char *key
 static sciot_status load_value(loader *L, const key_desc *k, const yaml_node_t *n)
 {
     char *base = (char *)L->c;
-    const char *s;
+    const char *s = "";
     sciot_status st;
     switch (k->kind) {
     case K_STR:
