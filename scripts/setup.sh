@@ -8,6 +8,8 @@ PKGS=(
   clang libclang-rt-14-dev            # libFuzzer, sanitizers
   libcjson-dev libstb-dev libcmocka-dev
   libxnnpack-dev libpthreadpool-dev   # benchmark anchor
+  libcivetweb-dev libmosquitto-dev mosquitto libsqlite3-dev sqlite3 libyaml-dev
+  libcurl4-openssl-dev                # device client (HTTP)
 )
 missing=()
 for p in "${PKGS[@]}"; do
