@@ -13,7 +13,7 @@ static const char help[] =
     "usage: sciot inspect MODEL [--input FILE]... [--json]\n"
     "Per operator: index, name, version, input/output tensors with shapes and\n"
     "dtypes, MACs. Per split point k = 0..N (k operators on the device): the cut\n"
-    "tensors, their bytes raw and run-length coded (on a pseudo-random input run\n"
+    "tensors, their bytes raw and compressed (RLE or zero-point mask; on a pseudo-random input run\n"
     "through the model, or --input FILE), and the arena bytes the head [0, k) needs\n"
     "with the portable kernels (what a microcontroller provides). Totals, and the\n"
     "model's SHA-256 (its identity on the wire).\n";
@@ -228,7 +228,7 @@ int cmd_inspect(int argc, char **argv)
             cJSON_AddNumberToObject(js, "k", k);
             cJSON_AddItemToObject(js, "cut", int_array(cut, c));
             cJSON_AddNumberToObject(js, "cut_bytes", (double)sciot_model_cut_bytes(m, k));
-            cJSON_AddNumberToObject(js, "cut_bytes_rle", (double)rle[k]);
+            cJSON_AddNumberToObject(js, "cut_bytes_compressed", (double)rle[k]);
             cJSON_AddNumberToObject(js, "frame_bytes", (double)frame[k]);
             cJSON_AddNumberToObject(js, "head_arena_bytes", (double)heads[k].total_bytes);
             cJSON_AddNumberToObject(js, "head_tensor_bytes", (double)heads[k].tensor_bytes);
@@ -263,7 +263,7 @@ int cmd_inspect(int argc, char **argv)
             printf("%4d  %-18s %3d  %-24s %-24s %-6s %12llu\n", i, sciot_op_name(o->code), o->version, ins, outs,
                    sciot_dtype_name(t->dtype), (unsigned long long)o->macs);
         }
-        printf("\n%4s  %-28s %10s %10s %10s %12s\n", "k", "cut tensors", "cut bytes", "RLE bytes", "frame",
+        printf("\n%4s  %-28s %10s %10s %10s %12s\n", "k", "cut tensors", "cut bytes", "compressed", "frame",
                "head arena");
         for (int32_t k = 0; k <= n; k++) {
             int32_t c = sciot_model_cut(m, k, cut, m->n_tensors + 1);
