@@ -123,14 +123,18 @@ typedef struct {
     int port;
 } broker;
 
+/* Start mosquitto on a free loopback port, or on b->port when it is set
+ * (a restart). */
 static void broker_start(broker *b)
 {
     const char *bin = find_mosquitto();
     if (!bin)
         fail_msg("the MQTT broker 'mosquitto' is not installed (Debian package 'mosquitto'; "
                  "scripts/setup.sh and .ci/run install it)");
+    int fixed = b->port;
     for (int attempt = 0; attempt < 5; attempt++) {
-        b->port = free_port();
+        if (!fixed)
+            b->port = free_port();
         char conf[512], log[512];
         snprintf(conf, sizeof conf, "%s/mosquitto-%d.conf", tmpdir, b->port);
         snprintf(log, sizeof log, "%s/mosquitto-%d.log", tmpdir, b->port);
@@ -178,8 +182,9 @@ typedef struct {
     int http_port;
 } edge_proc;
 
-/* Start `sciot edge` and wait for its "ready" line. */
-static void edge_start(edge_proc *e, int mqtt_port, const char *name)
+/* Start `sciot edge` (with --config FILE when config is not NULL) and wait
+ * for its "ready" line. */
+static void edge_start_cfg(edge_proc *e, int mqtt_port, const char *name, const char *config)
 {
     char db[512], url[64];
     snprintf(db, sizeof db, "%s/%s.db", tmpdir, name);
@@ -192,7 +197,11 @@ static void edge_start(edge_proc *e, int mqtt_port, const char *name)
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     posix_spawn_file_actions_addclose(&fa, fds[0]);
     posix_spawn_file_actions_addclose(&fa, fds[1]);
-    char *argv[] = {(char *)sciot_bin, "edge", "--model", model_path, "--port", "0", "--db", db, "--mqtt", url, NULL};
+    char *argv[16] = {(char *)sciot_bin, "edge", "--model", model_path, "--port", "0", "--db", db, "--mqtt", url};
+    if (config) {
+        argv[10] = "--config";
+        argv[11] = (char *)config;
+    }
     int rc = posix_spawn(&e->pid, sciot_bin, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
@@ -226,6 +235,11 @@ static void edge_start(edge_proc *e, int mqtt_port, const char *name)
     e->http_port = atoi(colon + 1);
     assert_true(e->http_port > 0);
     assert_non_null(strstr(line, url + 7)); /* mqtt=mqtt://127.0.0.1:PORT */
+}
+
+static void edge_start(edge_proc *e, int mqtt_port, const char *name)
+{
+    edge_start_cfg(e, mqtt_port, name, NULL);
 }
 
 /* SIGTERM; returns the exit status (or -1 when it had to be killed). */
@@ -900,6 +914,131 @@ static void test_shared_group(void **state)
     assert_int_equal(s2, 0);
 }
 
+static uint64_t frame_rid(const rx_msg *r)
+{
+    assert_true(r->len >= 20);
+    uint64_t rid = 0;
+    for (int i = 7; i >= 0; i--)
+        rid = (rid << 8) | r->payload[12 + i];
+    return rid;
+}
+
+/* A full queue answers 503 "queue_full" on the error topic (with
+ * retry_after_s and the request id) instead of queuing forever; every request
+ * gets exactly one answer; results in flight when the edge is told to stop
+ * are still answered, and it exits cleanly. */
+static void test_backpressure_and_drain(void **state)
+{
+    (void)state;
+    broker b = {0};
+    edge_proc e = {0};
+    char cfg[512];
+    snprintf(cfg, sizeof cfg, "%s/slow.yaml", tmpdir);
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fputs("limits:\n  queue_depth: 2\n  workers: 1\n"
+          "delay_simulation:\n  computation:\n    enabled: true\n    type: static\n    value: 1.5\n",
+          f);
+    fclose(f);
+    broker_start(&b);
+    edge_start_cfg(&e, b.port, "slow", cfg);
+    client *c = client_start(b.port);
+    register_device(c, "cam-q", NULL);
+    enum { N_REQ = 8 };
+    for (int i = 0; i < N_REQ; i++)
+        send_result(c, "cam-q", 3, 500 + (uint64_t)i, NULL);
+    int seen[N_REQ] = {0}, replies = 0, full = 0;
+    for (int i = 0; i < N_REQ; i++) {
+        rx_msg r = expect(c, "sciot/cam-q/#");
+        uint64_t rid;
+        if (strstr(r.topic, "/reply")) {
+            rid = frame_rid(&r);
+            check_reply(&r, rid, 1);
+            replies++;
+        } else {
+            assert_string_equal(r.topic, "sciot/cam-q/error");
+            cJSON *o = cJSON_ParseWithLength((const char *)r.payload, r.len);
+            assert_true(cJSON_IsObject(o));
+            assert_string_equal(cJSON_GetObjectItem(o, "error")->valuestring, "queue_full");
+            assert_int_equal(cJSON_GetObjectItem(o, "status")->valueint, 503);
+            assert_true(cJSON_GetObjectItem(o, "retry_after_s")->valueint >= 1);
+            rid = strtoull(cJSON_GetObjectItem(o, "request_id")->valuestring, NULL, 10);
+            cJSON_Delete(o);
+            full++;
+        }
+        assert_in_range(rid, 500, 500 + N_REQ - 1);
+        seen[rid - 500]++;
+        rx_free(&r);
+    }
+    for (int i = 0; i < N_REQ; i++)
+        assert_int_equal(seen[i], 1);
+    fprintf(stderr, "queue of 2, one worker: %d replies, %d answered 503\n", replies, full);
+    assert_true(replies >= 1 && full >= 1);
+
+    /* two results in flight (one running, one queued), then SIGTERM */
+    send_result(c, "cam-q", 4, 600, NULL);
+    send_result(c, "cam-q", 4, 601, NULL);
+    sleep_ms(120);
+    kill(e.pid, SIGTERM);
+    int got[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        rx_msg r = expect(c, "sciot/cam-q/#");
+        if (!strstr(r.topic, "/reply"))
+            fail_msg("in-flight result answered on %s: %s", r.topic, (const char *)r.payload);
+        uint64_t rid = frame_rid(&r);
+        check_reply(&r, rid, 1);
+        assert_in_range(rid, 600, 601);
+        got[rid - 600]++;
+        rx_free(&r);
+    }
+    assert_int_equal(got[0], 1);
+    assert_int_equal(got[1], 1);
+    int st = edge_stop(&e);
+    client_stop(c);
+    broker_stop(&b);
+    assert_int_equal(st, 0);
+}
+
+/* The broker goes away and comes back on the same port: the edge reconnects,
+ * subscribes again and serves. */
+static void test_reconnect(void **state)
+{
+    (void)state;
+    broker b = {0};
+    edge_proc e = {0};
+    broker_start(&b);
+    edge_start(&e, b.port, "reconnect");
+    client *c = client_start(b.port);
+    register_device(c, "cam-r", NULL);
+    client_stop(c);
+    broker_stop(&b);
+    sleep_ms(1500); /* the edge notices and backs off */
+    broker_start(&b); /* same port */
+    c = client_start(b.port);
+    /* the edge retries after its backoff: ask until it answers */
+    char body[256];
+    snprintf(body, sizeof body, "{\"model_sha256\":\"%s\"}", g.sha_hex);
+    rx_msg r;
+    int answered = 0;
+    for (uint64_t end = ms_now() + 60000; !answered && ms_now() < end;) {
+        publish(c, "sciot/cam-r/register", body, strlen(body), NULL);
+        answered = take(c, "sciot/cam-r/registered", 1000, &r);
+    }
+    if (!answered)
+        fail_msg("the edge did not come back after the broker restarted");
+    rx_free(&r);
+    while (take(c, "sciot/cam-r/registered", 300, &r)) /* answers to earlier tries */
+        rx_free(&r);
+    send_result(c, "cam-r", 9, 4242, NULL);
+    r = expect(c, "sciot/cam-r/reply");
+    check_reply(&r, 4242, 1);
+    rx_free(&r);
+    client_stop(c);
+    int st = edge_stop(&e);
+    broker_stop(&b);
+    assert_int_equal(st, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest single[] = {
@@ -908,14 +1047,17 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_token),
     };
-    const struct CMUnitTest shared[] = {
+    const struct CMUnitTest own_broker[] = {
         cmocka_unit_test(test_shared_group),
+        cmocka_unit_test(test_backpressure_and_drain),
+        cmocka_unit_test(test_reconnect),
     };
     if (setup(NULL))
         return 1;
     int rc = _cmocka_run_group_tests("mqtt_single_edge", single, sizeof single / sizeof single[0], setup_single,
                                      teardown_single);
-    rc |= _cmocka_run_group_tests("mqtt_shared_group", shared, 1, NULL, NULL);
+    rc |= _cmocka_run_group_tests("mqtt_own_broker", own_broker, sizeof own_broker / sizeof own_broker[0], NULL,
+                                  NULL);
     teardown(NULL);
     return rc;
 }
