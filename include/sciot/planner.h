@@ -195,7 +195,7 @@ void sciot_vdet_reset(sciot_vdet *d);
  *     one spike moves the estimate by at most a bounded amount; `shift_run`
  *     consecutive outliers on the same side are a level shift, not
  *     outliers: the estimator relearns and accepts them (a sample in
- *     between that is much smaller than the outliers does not break the
+ *     between that is 5x smaller than the outliers does not break the
  *     run: it says nothing about the bandwidth);
  *   - sciot_netest_relearn() (called by the planner when the change detector
  *     fires) scales all information down by `relearn_keep`: the estimate
@@ -252,7 +252,8 @@ double sciot_netest_diff_stdev_us(const sciot_netest *e, double x1, double x0);
  *   g+ = max(0, g+ + z - kappa),  g- = max(0, g- - z - kappa),
  * and the detector fires when g+ or g- exceeds h. mu and sigma are slow EMAs
  * (rate `rate`) of e and of its spread, updated with the sample winsorised
- * at 3 sigma, so a step does not teach the detector that it is normal;
+ * at 3 sigma and only while g+ and g- are below h / 3, so a step does not
+ * teach the detector that it is normal;
  * sigma never goes below sigma_min (a deterministic system still needs a
  * relative change of some size to count). After firing both sums restart
  * and `refractory` samples are ignored while the estimators re-learn.
@@ -267,7 +268,7 @@ double sciot_netest_diff_stdev_us(const sciot_netest *e, double x1, double x0);
 typedef struct {
     double kappa;     /* default 1.0 */
     double h;         /* default 6.0 */
-    double rate;      /* baseline EMA rate, default 0.05 */
+    double rate;      /* baseline EMA rate, default 0.02 */
     double sigma0;    /* initial relative spread, default 0.1 */
     double sigma_min; /* default 0.02 */
     double min_shift; /* default 0.03 */

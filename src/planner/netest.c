@@ -119,7 +119,7 @@ int sciot_netest_add(sciot_netest *e, double bytes_sent, double bytes_received, 
             y = pred + s * bound;
             ret = 1;
         }
-    } else if (x >= 0.5 * e->run_x) {
+    } else if (x >= 0.2 * e->run_x) {
         e->run_len = 0;
         e->run_sign = 0;
     }

@@ -417,12 +417,17 @@ static void relearn_all(sciot_planner *p)
             p->n_reprofile++;
         }
     }
+    p->n_changes_detected++;
+    /* a second alarm while the last change is being re-learnt (typically an
+     * exploration whose prediction was still off) is the same change: keep
+     * what the network estimator learnt since, and the exploration state */
+    if (p->change_at && p->now - p->change_at < p->cfg.explore_repeat)
+        return;
     sciot_netest_relearn(&p->net);
     p->change_at = p->now;
     double boost = p->cfg.explore_boost * (p->current >= 0 ? p->cost[p->current] : 0);
     if (isfinite(boost) && p->budget < boost)
         p->budget = boost;
-    p->n_changes_detected++;
 }
 
 sciot_status sciot_planner_observe(sciot_planner *p, const sciot_observation *o, sciot_error *err)
