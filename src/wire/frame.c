@@ -12,15 +12,18 @@
  *   2. BAD_MAGIC
  *   3. BAD_VERSION   version, unknown flag bits, reserved header byte
  *   4. LENGTH        more bytes than frame_len, frame_len > 64 MiB or < 68,
- *                    counts over their limits, header_len inconsistent,
- *                    then the tensor records walked one by one (a record's
- *                    own format bytes -- reserved, encoding -- are checked as
- *                    BAD_VERSION when the walk reaches it, before its lengths)
+ *                    counts over their limits, header_len inconsistent
+ *                    (it includes the 16-byte TELEMETRY block when flagged),
+ *                    then the tensor records walked one by one. Format bytes
+ *                    that can only be located once lengths are known -- the
+ *                    telemetry reserved word, each record's reserved byte and
+ *                    encoding -- are checked (BAD_VERSION) as soon as they
+ *                    are known to lie inside the frame, before what follows
  *   5. CRC
  *   -- sciot_wire_decode only, against the model:
  *   6. MODEL_MISMATCH  7. SPLIT_RANGE  8. NOT_IN_CUT (every record)
  *   9. MISSING_TENSOR  10. TENSOR_MISMATCH (every record)
- *   11. LENGTH        RLE payloads that do not decode to exactly raw_len
+ *   11. LENGTH        RLE / mask payloads that do not decode to raw_len
  * sciot_wire_parse runs 1-5 and then 11 (no model needed for that).
  *
  * Every length is checked by subtraction against what is left (never by an
@@ -288,6 +291,11 @@ static sciot_status parse_frame(const uint8_t *buf, size_t len, sciot_wire_frame
     if (header_len > end)
         return sciot_fail(err, SCIOT_ERR_LENGTH, "header of %u bytes runs past the CRC at offset %zu", header_len,
                           end);
+    /* the telemetry block's reserved word: a format byte like the records'
+     * reserved bytes, checked as soon as it is known to lie in the frame */
+    if (tel && sciot_ld32(buf + H_FIXED + dlen + 12) != 0)
+        return sciot_fail(err, SCIOT_ERR_BAD_VERSION, "telemetry reserved field is 0x%08lx, must be 0",
+                          (unsigned long)sciot_ld32(buf + H_FIXED + dlen + 12));
 
     size_t pos = header_len;
     for (uint32_t i = 0; i < n_tensors; i++) {
@@ -355,8 +363,6 @@ static sciot_status parse_frame(const uint8_t *buf, size_t len, sciot_wire_frame
     f->n_times = n_times;
     f->times = buf + H_FIXED + dlen + tel;
     if (tel) {
-        if (sciot_ld32(buf + H_FIXED + dlen + 12) != 0)
-            return sciot_fail(err, SCIOT_ERR_BAD_VERSION, "telemetry reserved field is not 0");
         f->prev_request_id = sciot_ld64(buf + H_FIXED + dlen);
         f->prev_rtt_us = sciot_ld32(buf + H_FIXED + dlen + 8);
     }

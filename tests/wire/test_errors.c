@@ -21,7 +21,12 @@
  *                    payload_len, RLE payloads) / CRC
  *   the order of the checks when a frame has two faults;
  *   encoder argument errors and every too-small output buffer;
- *   tensor_read errors; flags LOCAL / REPLY round trip. */
+ *   tensor_read errors; flags LOCAL / REPLY round trip;
+ *   the TELEMETRY block (round trip, reserved word -> BAD_VERSION before the
+ *   CRC, flag and block disagreeing -> LENGTH); REPLY frames (next decision,
+ *   outputs or no tensors, range, non-output tensor); zero-point mask
+ *   payloads (read back, a flipped mask bit -> LENGTH, without COMPRESS ->
+ *   BAD_VERSION). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -734,6 +739,134 @@ static void flags_round_trip(void **st)
     tw_run_head(&fomo_head, &fomo, 0, K);
 }
 
+/* TELEMETRY block: round trip, its reserved word, its length */
+static void telemetry(void **st)
+{
+    (void)st;
+    sciot_wire_frame f, d;
+    sciot_error err = {0};
+    tw_fill_cut(&f, &fomo, &fomo_head.e, K, times, SCIOT_WIRE_F_COMPRESS | SCIOT_WIRE_F_TELEMETRY);
+    f.prev_request_id = 0xFEDCBA9876543210ull;
+    f.prev_rtt_us = 123456789u;
+    frame fr = encode(&f, &fomo.m);
+    EXPECT(&fr, SCIOT_OK, NULL);
+    assert_int_equal(sciot_wire_decode(fr.b, fr.len, &fomo.m, fomo.sha, &d, &err), SCIOT_OK);
+    assert_true(d.prev_request_id == f.prev_request_id);
+    assert_int_equal(d.prev_rtt_us, f.prev_rtt_us);
+    assert_int_equal(tw_ld(fr.b + 6, 2), 80 + f.device_id_len + 4 * (uint32_t)K);
+    for (int32_t i = 0; i < K; i++)
+        assert_int_equal(sciot_wire_time(&d, (uint32_t)i), times[i]);
+    /* the reference writer agrees byte for byte */
+    frame ref = {malloc(fr.len), 0};
+    ref.len = tw_write(&d, ref.b, fr.len);
+    assert_int_equal(ref.len, fr.len);
+    assert_memory_equal(ref.b, fr.b, fr.len);
+    free(ref.b);
+    /* reserved word != 0: BAD_VERSION, before the CRC */
+    frame p = {malloc(fr.len), fr.len};
+    memcpy(p.b, fr.b, fr.len);
+    p.b[64 + f.device_id_len + 12] = 1;
+    fix(&p);
+    EXPECT(&p, SCIOT_ERR_BAD_VERSION, "telemetry reserved field is 0x00000001");
+    p.b[fr.len / 2] ^= 0x40; /* and a bad CRC: still BAD_VERSION (table order) */
+    EXPECT(&p, SCIOT_ERR_BAD_VERSION, "telemetry reserved");
+    /* the flag without the block (or the block without the flag): header_len */
+    memcpy(p.b, fr.b, fr.len);
+    p.b[5] &= (uint8_t)~SCIOT_WIRE_F_TELEMETRY;
+    fix(&p);
+    EXPECT(&p, SCIOT_ERR_LENGTH, "header_len is");
+    free(p.b);
+    free(fr.b);
+    fr = fomo_frame(SCIOT_WIRE_F_COMPRESS, NULL);
+    fr.b[5] |= SCIOT_WIRE_F_TELEMETRY;
+    fix(&fr);
+    EXPECT(&fr, SCIOT_ERR_LENGTH, "telemetry 16");
+    free(fr.b);
+}
+
+/* REPLY frames (PROTOCOL.md section 3): split = the next decision, tensors
+ * = the model outputs or none, one time (the edge's) */
+static void reply_frames(void **st)
+{
+    (void)st;
+    const sciot_model *m = &fomo.m;
+    const int32_t N = m->n_ops;
+    sciot_wire_frame f, d;
+    sciot_error err = {0};
+    uint32_t edge_us = 4321;
+    tw_run_head(&fomo_head, &fomo, 0, N);
+    tw_fill_cut(&f, &fomo, &fomo_head.e, N, times, SCIOT_WIRE_F_REPLY | SCIOT_WIRE_F_COMPRESS);
+    f.split = 7; /* next decision */
+    f.n_times = 1;
+    f.times_in = &edge_us;
+    frame fr = encode(&f, m);
+    assert_int_equal(sciot_wire_decode(fr.b, fr.len, m, fomo.sha, &d, &err), SCIOT_OK);
+    assert_int_equal(d.split, 7);
+    assert_int_equal(sciot_wire_time(&d, 0), edge_us);
+    assert_int_equal(d.n_tensors, (uint32_t)m->n_outputs);
+    free(fr.b);
+    /* no tensors (the answer to a LOCAL report) */
+    f.n_tensors = 0;
+    fr = encode(&f, m);
+    EXPECT(&fr, SCIOT_OK, NULL);
+    free(fr.b);
+    /* the next decision out of range */
+    tw_fill_cut(&f, &fomo, &fomo_head.e, N, times, SCIOT_WIRE_F_REPLY);
+    f.split = (uint32_t)N + 1;
+    f.n_times = 1;
+    f.times_in = &edge_us;
+    fr = encode(&f, m);
+    EXPECT(&fr, SCIOT_ERR_SPLIT_RANGE, "split k is");
+    free(fr.b);
+    /* a tensor that is not an output */
+    tw_run_head(&fomo_head, &fomo, 0, K);
+    tw_fill_cut(&f, &fomo, &fomo_head.e, K, times, SCIOT_WIRE_F_REPLY);
+    f.n_times = 1;
+    f.times_in = &edge_us;
+    fr = encode(&f, m);
+    EXPECT(&fr, SCIOT_ERR_NOT_IN_CUT, "is not in the cut of k");
+    free(fr.b);
+}
+
+/* zero-point mask payloads inside frames */
+static void mask_payloads(void **st)
+{
+    (void)st;
+    /* person_detect after 5 operators: one post-ReLU tensor, mask-coded */
+    sciot_wire_frame f, d;
+    sciot_error err = {0};
+    tw_fill_cut(&f, &person, &person_head.e, 5, times, SCIOT_WIRE_F_COMPRESS);
+    frame fr = encode(&f, &person.m);
+    assert_int_equal(sciot_wire_decode(fr.b, fr.len, &person.m, person.sha, &d, &err), SCIOT_OK);
+    uint32_t mi = 0;
+    while (mi < d.n_tensors && d.tensors[mi].encoding != SCIOT_WIRE_ENC_ZMASK)
+        mi++;
+    if (mi == d.n_tensors)
+        fail_msg("person_detect k = 5: no mask-coded payload");
+    uint8_t *back = malloc(d.tensors[mi].raw_len);
+    assert_int_equal(sciot_wire_tensor_read(&d.tensors[mi], back, d.tensors[mi].raw_len, &err), SCIOT_OK);
+    assert_memory_equal(back, f.tensors[mi].data, d.tensors[mi].raw_len);
+    free(back);
+    /* one mask bit more or less: the stream no longer fits raw_len */
+    size_t r = tw_record_offset(fr.b, mi), pay = r + 24 + 4 * (size_t)fr.b[r + 5];
+    frame p = {malloc(fr.len), fr.len};
+    for (int bit = 0; bit < 8; bit++) {
+        memcpy(p.b, fr.b, fr.len);
+        p.b[pay] ^= (uint8_t)(1u << bit);
+        fix(&p);
+        expect_m(&p, &person, person.sha, SCIOT_ERR_LENGTH, "mask payload", __LINE__);
+        EXPECT_PARSE(&p, SCIOT_ERR_LENGTH, "mask payload");
+    }
+    /* mask coding without the COMPRESS flag */
+    memcpy(p.b, fr.b, fr.len);
+    p.b[5] &= (uint8_t)~SCIOT_WIRE_F_COMPRESS;
+    fix(&p);
+    expect_m(&p, &person, person.sha, SCIOT_ERR_BAD_VERSION, "mask encoding in a frame without the COMPRESS flag",
+             __LINE__);
+    free(p.b);
+    free(fr.b);
+}
+
 int main(void)
 {
     models = tu_require_models();
@@ -743,7 +876,8 @@ int main(void)
         cmocka_unit_test(not_in_cut),       cmocka_unit_test(missing_tensor),     cmocka_unit_test(tensor_mismatch),
         cmocka_unit_test(header_format),    cmocka_unit_test(lengths_and_counts), cmocka_unit_test(crc_and_rle),
         cmocka_unit_test(check_order),      cmocka_unit_test(encoder_errors),     cmocka_unit_test(tensor_read_errors),
-        cmocka_unit_test(flags_round_trip),
+        cmocka_unit_test(flags_round_trip), cmocka_unit_test(telemetry),    cmocka_unit_test(reply_frames),
+        cmocka_unit_test(mask_payloads),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     cJSON_Delete(index_json);

@@ -225,8 +225,9 @@ static inline uint64_t tw_ld(const uint8_t *p, int n)
 /* Writes f's fields as they are: version, flags, counts, each record's
  * dtype/rank/encoding/dims/quantization/raw_len/payload_len and payload
  * (payload_len bytes from .payload, or from .data when .payload is NULL).
- * Times come from times_in, else from the times view. header_len and
- * frame_len are computed; the CRC too. Returns the length (cap must do). */
+ * Times come from times_in, else from the times view; with flag TELEMETRY
+ * the 16-byte block (prev_request_id, prev_rtt_us, reserved 0) precedes
+ * them. header_len and frame_len are computed; the CRC too. Returns the length (cap must do). */
 static inline size_t tw_write(const sciot_wire_frame *f, uint8_t *out, size_t cap)
 {
     size_t pos = 64;
@@ -235,7 +236,8 @@ static inline size_t tw_write(const sciot_wire_frame *f, uint8_t *out, size_t ca
     memcpy(out, "SCIW", 4);
     out[4] = f->version;
     out[5] = f->flags;
-    tw_le(out + 6, 64 + f->device_id_len + 4 * (uint64_t)f->n_times, 2);
+    tw_le(out + 6, 64 + f->device_id_len + ((f->flags & SCIOT_WIRE_F_TELEMETRY) ? 16 : 0) + 4 * (uint64_t)f->n_times,
+          2);
     tw_le(out + 12, f->request_id, 8);
     memcpy(out + 20, f->model_sha256, 32);
     tw_le(out + 52, f->split, 4);
@@ -244,6 +246,13 @@ static inline size_t tw_write(const sciot_wire_frame *f, uint8_t *out, size_t ca
     out[62] = f->device_id_len;
     memcpy(out + pos, f->device_id, f->device_id_len);
     pos += f->device_id_len;
+    if (f->flags & SCIOT_WIRE_F_TELEMETRY) { /* prev_request_id, prev_rtt_us, reserved */
+        TW_CHECK(cap - pos >= 16 + 4 * (size_t)f->n_times + 4);
+        tw_le(out + pos, f->prev_request_id, 8);
+        tw_le(out + pos + 8, f->prev_rtt_us, 4);
+        tw_le(out + pos + 12, 0, 4);
+        pos += 16;
+    }
     for (uint32_t i = 0; i < f->n_times; i++, pos += 4)
         tw_le(out + pos, f->times_in ? f->times_in[i] : tw_ld(f->times + 4 * i, 4), 4);
     for (uint32_t i = 0; i < f->n_tensors && i < SCIOT_WIRE_MAX_TENSORS; i++) {
