@@ -13,6 +13,7 @@
  * arithmetic (padding, strides, channel counts), quantization; errors name
  * the operator, e.g. "operator 4 (CONV_2D v3): filter has 8 input channels,
  * input has 16". sciot_engine_run only dispatches: no checks, no allocation. */
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,7 +72,7 @@ static sciot_status op_fail(sciot_error *err, sciot_status st, const sciot_model
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return sciot_fail(err, st, "operator %d (%s v%d): %s", i, sciot_op_name(m->ops[i].code),
+    return sciot_fail(err, st, "operator %" PRId32 " (%s v%" PRId32 "): %s", i, sciot_op_name(m->ops[i].code),
                       m->ops[i].version, msg);
 }
 
@@ -135,7 +136,7 @@ static int geometry_ok(int32_t in, int32_t filter, int32_t dil)
 
 /* Check dtype of the operator's data tensors: all int8 or all float32. */
 static sciot_status check_dtypes(const sciot_model *m, int32_t i, const sciot_tensor *a,
-                                 const sciot_tensor *b, const sciot_tensor *out, int *f32,
+                                 const sciot_tensor *b, const sciot_tensor *out, int32_t *f32,
                                  sciot_error *err)
 {
     if (out->dtype != SCIOT_INT8 && out->dtype != SCIOT_FLOAT32)
@@ -164,7 +165,7 @@ static sciot_status prep_channel_quant(const sciot_model *m, int32_t i, const sc
     int32_t *mult = carve_take(c, (size_t)channels * 4);
     int32_t *shift = carve_take(c, (size_t)channels * 4);
     if (f->q.n_scales != 1 && f->q.n_scales != channels)
-        return OPFAIL(SCIOT_ERR_QUANT, "filter has %d scales for %d output channels", f->q.n_scales, channels);
+        return OPFAIL(SCIOT_ERR_QUANT, "filter has %" PRId32 " scales for %" PRId32 " output channels", f->q.n_scales, channels);
     if (!mult)
         return SCIOT_OK; /* count mode */
     for (int32_t ch = 0; ch < channels; ch++) {
@@ -187,7 +188,7 @@ static sciot_status prep_conv(const sciot_model *m, int32_t i, op_prep *p, carve
     if (!in || !f)
         return OPFAIL(SCIOT_ERR_MODEL, "needs an input and a filter");
     if (in->rank != 4 || f->rank != 4 || out->rank != 4)
-        return OPFAIL(SCIOT_ERR_SHAPE, "input/filter/output must be 4-D (ranks %d/%d/%d)", in->rank, f->rank,
+        return OPFAIL(SCIOT_ERR_SHAPE, "input/filter/output must be 4-D (ranks %" PRId32 "/%" PRId32 "/%" PRId32 ")", in->rank, f->rank,
                       out->rank);
     if (!f->is_const)
         return OPFAIL(SCIOT_ERR_MODEL, "filter tensor is not constant");
@@ -201,25 +202,25 @@ static sciot_status prep_conv(const sciot_model *m, int32_t i, op_prep *p, carve
     int32_t out_c = dw ? f->dims[3] : f->dims[0];
     if (dw) {
         if (f->dims[0] != 1)
-            return OPFAIL(SCIOT_ERR_SHAPE, "depthwise filter batch is %d, expected 1", f->dims[0]);
+            return OPFAIL(SCIOT_ERR_SHAPE, "depthwise filter batch is %" PRId32 ", expected 1", f->dims[0]);
         /* [fuzz fix] int64: channels x depth multiplier overflowed int32 */
         if ((int64_t)in->dims[3] * x->depth_multiplier != out_c)
-            return OPFAIL(SCIOT_ERR_SHAPE, "input channels %d x depth multiplier %d != filter channels %d",
+            return OPFAIL(SCIOT_ERR_SHAPE, "input channels %" PRId32 " x depth multiplier %" PRId32 " != filter channels %" PRId32,
                           in->dims[3], x->depth_multiplier, out_c);
     } else if (f->dims[3] != in->dims[3]) {
-        return OPFAIL(SCIOT_ERR_SHAPE, "filter has %d input channels, input has %d", f->dims[3], in->dims[3]);
+        return OPFAIL(SCIOT_ERR_SHAPE, "filter has %" PRId32 " input channels, input has %" PRId32, f->dims[3], in->dims[3]);
     }
     if (!geometry_ok(in->dims[1], kh, x->dilation_h) || !geometry_ok(in->dims[2], kw, x->dilation_w))
-        return OPFAIL(SCIOT_ERR_SHAPE, "input %dx%d with filter %dx%d dilated %dx%d is too large", in->dims[1],
+        return OPFAIL(SCIOT_ERR_SHAPE, "input %" PRId32 "x%" PRId32 " with filter %" PRId32 "x%" PRId32 " dilated %" PRId32 "x%" PRId32 " is too large", in->dims[1],
                       in->dims[2], kh, kw, x->dilation_h, x->dilation_w);
     int32_t oh = out_size(x->padding, in->dims[1], kh, x->stride_h, x->dilation_h);
     int32_t ow = out_size(x->padding, in->dims[2], kw, x->stride_w, x->dilation_w);
     if (out->dims[0] != in->dims[0] || out->dims[1] != oh || out->dims[2] != ow || out->dims[3] != out_c)
-        return OPFAIL(SCIOT_ERR_SHAPE, "output is [%d,%d,%d,%d], input/filter/stride give [%d,%d,%d,%d]",
+        return OPFAIL(SCIOT_ERR_SHAPE, "output is [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "], input/filter/stride give [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "]",
                       out->dims[0], out->dims[1], out->dims[2], out->dims[3], in->dims[0], oh, ow, out_c);
     if (b) {
         if (!b->is_const || b->elems != (size_t)out_c)
-            return OPFAIL(SCIOT_ERR_SHAPE, "bias must be a constant of %d values", out_c);
+            return OPFAIL(SCIOT_ERR_SHAPE, "bias must be a constant of %" PRId32 " values", out_c);
         if (b->dtype != (p->f32 ? SCIOT_FLOAT32 : SCIOT_INT32))
             return OPFAIL(SCIOT_ERR_UNSUPPORTED_DTYPE, "bias dtype %s not supported", sciot_dtype_name(b->dtype));
     }
@@ -266,17 +267,17 @@ static sciot_status prep_fc(const sciot_model *m, int32_t i, op_prep *p, carve *
     if (!in || !f)
         return OPFAIL(SCIOT_ERR_MODEL, "needs an input and weights");
     if (f->rank != 2 || !f->is_const)
-        return OPFAIL(SCIOT_ERR_SHAPE, "weights must be a 2-D constant (rank %d)", f->rank);
+        return OPFAIL(SCIOT_ERR_SHAPE, "weights must be a 2-D constant (rank %" PRId32 ")", f->rank);
     if ((s = check_dtypes(m, i, in, f, out, &p->f32, err)))
         return s;
     int32_t units = f->dims[0], in_f = f->dims[1];
     if (in_f <= 0 || in->elems % (size_t)in_f != 0)
-        return OPFAIL(SCIOT_ERR_SHAPE, "input of %zu values is not a multiple of %d features", in->elems, in_f);
+        return OPFAIL(SCIOT_ERR_SHAPE, "input of %zu values is not a multiple of %" PRId32 " features", in->elems, in_f);
     int32_t batches = (int32_t)(in->elems / (size_t)in_f);
     if (out->elems != (size_t)batches * (size_t)units)
-        return OPFAIL(SCIOT_ERR_SHAPE, "output has %zu values, expected %d x %d", out->elems, batches, units);
+        return OPFAIL(SCIOT_ERR_SHAPE, "output has %zu values, expected %" PRId32 " x %" PRId32, out->elems, batches, units);
     if (b && (!b->is_const || b->elems != (size_t)units || b->dtype != (p->f32 ? SCIOT_FLOAT32 : SCIOT_INT32)))
-        return OPFAIL(SCIOT_ERR_SHAPE, "bias must be a constant of %d %s values", units,
+        return OPFAIL(SCIOT_ERR_SHAPE, "bias must be a constant of %" PRId32 " %s values", units,
                       p->f32 ? "float32" : "int32");
     p->u.fc.batches = batches;
     p->u.fc.in_f = in_f;
@@ -316,7 +317,7 @@ static sciot_status prep_binary(const sciot_model *m, int32_t i, op_prep *p, sci
     if (!to4d(a, &p->d_in) || !to4d(b, &p->d_in2) || !to4d(out, &p->d_out))
         return OPFAIL(SCIOT_ERR_SHAPE, "ranks above 4 are not supported");
     if (!broadcastable(&p->d_in, &p->d_in2, &p->d_out))
-        return OPFAIL(SCIOT_ERR_SHAPE, "shapes [%d,%d,%d,%d] and [%d,%d,%d,%d] do not broadcast to [%d,%d,%d,%d]",
+        return OPFAIL(SCIOT_ERR_SHAPE, "shapes [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "] and [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "] do not broadcast to [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "]",
                       p->d_in.n, p->d_in.h, p->d_in.w, p->d_in.c, p->d_in2.n, p->d_in2.h, p->d_in2.w,
                       p->d_in2.c, p->d_out.n, p->d_out.h, p->d_out.w, p->d_out.c);
     int32_t act = m->ops[i].opt.activation;
@@ -347,12 +348,12 @@ static sciot_status prep_pool(const sciot_model *m, int32_t i, op_prep *p, sciot
     to4d(in, &p->d_in);
     to4d(out, &p->d_out);
     if (!geometry_ok(in->dims[1], x->filter_h, 1) || !geometry_ok(in->dims[2], x->filter_w, 1))
-        return OPFAIL(SCIOT_ERR_SHAPE, "input %dx%d with filter %dx%d is too large", in->dims[1], in->dims[2],
+        return OPFAIL(SCIOT_ERR_SHAPE, "input %" PRId32 "x%" PRId32 " with filter %" PRId32 "x%" PRId32 " is too large", in->dims[1], in->dims[2],
                       x->filter_h, x->filter_w);
     int32_t oh = out_size(x->padding, in->dims[1], x->filter_h, x->stride_h, 1);
     int32_t ow = out_size(x->padding, in->dims[2], x->filter_w, x->stride_w, 1);
     if (out->dims[0] != in->dims[0] || out->dims[1] != oh || out->dims[2] != ow || out->dims[3] != in->dims[3])
-        return OPFAIL(SCIOT_ERR_SHAPE, "output is [%d,%d,%d,%d], pooling gives [%d,%d,%d,%d]", out->dims[0],
+        return OPFAIL(SCIOT_ERR_SHAPE, "output is [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "], pooling gives [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "]", out->dims[0],
                       out->dims[1], out->dims[2], out->dims[3], in->dims[0], oh, ow, in->dims[3]);
     sciot_pool_params *pp = &p->u.pool;
     memset(pp, 0, sizeof *pp);
@@ -485,7 +486,7 @@ static sciot_status prep_pad(const sciot_model *m, int32_t i, op_prep *p, sciot_
     if ((s = const_ints(m, i, in_t(m, i, 1), pads, 8, &n, err)))
         return s;
     if (in->rank > 4 || n != (size_t)in->rank * 2)
-        return OPFAIL(SCIOT_ERR_SHAPE, "paddings has %zu values for a rank-%d input", n, in->rank);
+        return OPFAIL(SCIOT_ERR_SHAPE, "paddings has %zu values for a rank-%" PRId32 " input", n, in->rank);
     if ((s = check_dtypes(m, i, in, NULL, out, &p->f32, err)))
         return s;
     if (!p->f32 && (in->scale != out->scale || in->zero_point != out->zero_point))
@@ -503,7 +504,7 @@ static sciot_status prep_pad(const sciot_model *m, int32_t i, op_prep *p, sciot_
         /* [fuzz fix] int64: dim + paddings overflowed int32 */
         int64_t want = (int64_t)in->dims[k] + pads[2 * k] + pads[2 * k + 1];
         if (out->dims[k] != want)
-            return OPFAIL(SCIOT_ERR_SHAPE, "output dim %d is %d, padding gives %lld", k, out->dims[k],
+            return OPFAIL(SCIOT_ERR_SHAPE, "output dim %" PRId32 " is %" PRId32 ", padding gives %lld", k, out->dims[k],
                           (long long)want);
     }
     p->u.pad.v8 = (int8_t)out->zero_point;
@@ -524,13 +525,13 @@ static sciot_status prep_mean(const sciot_model *m, int32_t i, op_prep *p, size_
     if ((s = check_dtypes(m, i, in, NULL, out, &p->f32, err)))
         return s;
     if (!to4d(in, &p->d_in))
-        return OPFAIL(SCIOT_ERR_SHAPE, "rank %d above 4", in->rank);
+        return OPFAIL(SCIOT_ERR_SHAPE, "rank %" PRId32 " above 4", in->rank);
     memset(p->u.mean.reduce, 0, sizeof p->u.mean.reduce);
     size_t kept = 1;
     for (size_t k = 0; k < n; k++) {
         int32_t a = axes[k] < 0 ? axes[k] + in->rank : axes[k];
         if (a < 0 || a >= in->rank)
-            return OPFAIL(SCIOT_ERR_SHAPE, "axis %d out of range for rank %d", axes[k], in->rank);
+            return OPFAIL(SCIOT_ERR_SHAPE, "axis %" PRId32 " out of range for rank %" PRId32, axes[k], in->rank);
         p->u.mean.reduce[4 - in->rank + a] = 1;
     }
     const int32_t *d = &p->d_in.n;
@@ -554,7 +555,7 @@ static sciot_status prep_concat(const sciot_model *m, int32_t i, op_prep *p, car
     sciot_status s;
     int32_t axis = o->opt.axis < 0 ? o->opt.axis + out->rank : o->opt.axis;
     if (axis < 0 || axis >= out->rank)
-        return OPFAIL(SCIOT_ERR_SHAPE, "axis %d out of range for rank %d", o->opt.axis, out->rank);
+        return OPFAIL(SCIOT_ERR_SHAPE, "axis %" PRId32 " out of range for rank %" PRId32, o->opt.axis, out->rank);
     if (o->opt.activation != SCIOT_ACT_NONE)
         return OPFAIL(SCIOT_ERR_UNSUPPORTED_OP, "fused activation on concatenation not supported");
     size_t outer = 1, sum = 0;
@@ -564,17 +565,17 @@ static sciot_status prep_concat(const sciot_model *m, int32_t i, op_prep *p, car
     for (int32_t k = 0; k < o->n_inputs; k++) {
         const sciot_tensor *t = in_t(m, i, k);
         if (!t)
-            return OPFAIL(SCIOT_ERR_MODEL, "input %d missing", k);
+            return OPFAIL(SCIOT_ERR_MODEL, "input %" PRId32 " missing", k);
         if ((s = check_dtypes(m, i, t, NULL, out, &p->f32, err)))
             return s;
         if (!p->f32 && (t->scale != out->scale || t->zero_point != out->zero_point))
-            return OPFAIL(SCIOT_ERR_QUANT, "input %d quantization differs from the output's", k);
+            return OPFAIL(SCIOT_ERR_QUANT, "input %" PRId32 " quantization differs from the output's", k);
         if (t->rank != out->rank)
-            return OPFAIL(SCIOT_ERR_SHAPE, "input %d has rank %d, output %d", k, t->rank, out->rank);
+            return OPFAIL(SCIOT_ERR_SHAPE, "input %" PRId32 " has rank %" PRId32 ", output %" PRId32, k, t->rank, out->rank);
         size_t in_inner = 1;
         for (int32_t d = 0; d < t->rank; d++) {
             if (d != axis && t->dims[d] != out->dims[d])
-                return OPFAIL(SCIOT_ERR_SHAPE, "input %d dim %d is %d, output %d", k, d, t->dims[d], out->dims[d]);
+                return OPFAIL(SCIOT_ERR_SHAPE, "input %" PRId32 " dim %" PRId32 " is %" PRId32 ", output %" PRId32, k, d, t->dims[d], out->dims[d]);
             if (d >= axis)
                 in_inner *= (size_t)t->dims[d];
         }
@@ -596,7 +597,7 @@ static sciot_status prep_op(const sciot_model *m, int32_t i, op_prep *p, carve *
     memset(p, 0, sizeof *p);
     p->code = o->code;
     if (o->n_outputs != 1)
-        return OPFAIL(SCIOT_ERR_UNSUPPORTED_OP, "%d outputs, expected 1", o->n_outputs);
+        return OPFAIL(SCIOT_ERR_UNSUPPORTED_OP, "%" PRId32 " outputs, expected 1", o->n_outputs);
     switch (o->code) {
     case SCIOT_OP_CONV_2D:
     case SCIOT_OP_DEPTHWISE_CONV_2D:
@@ -652,7 +653,7 @@ static sciot_status check_range(const sciot_model *m, int32_t pa, int32_t pb, sc
     if (!m)
         return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "no model");
     if (pa < 0 || pb > m->n_ops || pa > pb)
-        return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "operator range [%d, %d) outside [0, %d]", pa, pb, m->n_ops);
+        return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "operator range [%" PRId32 ", %" PRId32 ") outside [0, %" PRId32 "]", pa, pb, m->n_ops);
     return SCIOT_OK;
 }
 
@@ -675,9 +676,15 @@ sciot_status sciot_engine_arena_size(const sciot_model *m, int32_t pa, int32_t p
     enum { STACK_TENSORS = 2048 };
     int32_t buf[STACK_TENSORS * 5];
     if (m->n_tensors > STACK_TENSORS)
-        return sciot_fail(err, SCIOT_ERR_NO_MEMORY, "model has %d tensors; arena sizing supports %d", m->n_tensors,
+        return sciot_fail(err, SCIOT_ERR_NO_MEMORY, "model has %" PRId32 " tensors; arena sizing supports %d", m->n_tensors,
                           STACK_TENSORS);
     info->tensor_bytes = plan_arena(m, pa, pb, buf, buf + m->n_tensors, &info->naive_bytes);
+    /* [fuzz fix] per-tensor offsets are int32: a plan past 2 GiB wrapped them
+     * (negative offsets, overlapping placements) and was accepted. */
+    if (info->tensor_bytes > (size_t)INT32_MAX)
+        return sciot_fail(err, SCIOT_ERR_LENGTH,
+                          "[%" PRId32 ", %" PRId32 ") needs %zu bytes of activations; plans are limited to 2 GiB", pa,
+                          pb, info->tensor_bytes);
     info->persistent_bytes = persistent;
     info->total_bytes = ((info->tensor_bytes + 15) & ~(size_t)15) + persistent + 16;
     return SCIOT_OK;
@@ -713,8 +720,12 @@ sciot_status sciot_engine_init(sciot_engine *e, const sciot_model *m, int32_t pa
         return s;
     size_t naive;
     size_t tensor_bytes = plan_arena(m, pa, pb, e->offsets, e->scratch, &naive);
+    if (tensor_bytes > (size_t)INT32_MAX) /* [fuzz fix] int32 offsets, as in sciot_engine_arena_size */
+        return sciot_fail(err, SCIOT_ERR_LENGTH,
+                          "[%" PRId32 ", %" PRId32 ") needs %zu bytes of activations; plans are limited to 2 GiB", pa,
+                          pb, tensor_bytes);
     if (tensor_bytes > (size_t)(tail - base))
-        return sciot_fail(err, SCIOT_ERR_ARENA, "arena of %zu bytes is too small: [%d, %d) needs %zu",
+        return sciot_fail(err, SCIOT_ERR_ARENA, "arena of %zu bytes is too small: [%" PRId32 ", %" PRId32 ") needs %zu",
                           arena_size, pa, pb, ((tensor_bytes + 15) & ~(size_t)15) + persistent + 16);
     e->model = m;
     e->pa = pa;
@@ -838,7 +849,7 @@ sciot_status sciot_engine_run(sciot_engine *e, int32_t a, int32_t b, sciot_error
     if (!e || !e->model)
         return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "engine not initialised");
     if (a < e->pa || b > e->pb || a > b)
-        return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "range [%d, %d) outside the planned [%d, %d)", a, b, e->pa,
+        return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "range [%" PRId32 ", %" PRId32 ") outside the planned [%" PRId32 ", %" PRId32 ")", a, b, e->pa,
                           e->pb);
     const op_prep *prep = e->prep;
     for (int32_t i = a; i < b; i++) {

@@ -15,6 +15,7 @@
  * file to size the tables; parse() validates everything and fills them. */
 #include "sciot/model.h"
 
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -162,7 +163,7 @@ static sciot_status fb_ref(const fb *f, const fb_table *t, int idx, size_t *targ
     uint32_t rel = ld_u32(f->b + p);
     if (rel == 0 || (size_t)rel > f->n - p)
         return sciot_fail(f->err, SCIOT_ERR_OUT_OF_RANGE,
-                          "%s: field %d offset %u points outside the file", what, idx, rel);
+                          "%s: field %d offset %" PRIu32 " points outside the file", what, idx, rel);
     *target = p + rel;
     *present = 1;
     return SCIOT_OK;
@@ -183,7 +184,7 @@ static sciot_status fb_vector(const fb *f, const fb_table *t, int idx, size_t el
     v->pos = at + 4;
     if (elem && (size_t)v->len > (f->n - v->pos) / elem)
         return sciot_fail(f->err, SCIOT_ERR_OUT_OF_RANGE,
-                          "%s: vector of %u elements runs past the end of the file", what, v->len);
+                          "%s: vector of %" PRIu32 " elements runs past the end of the file", what, v->len);
     return SCIOT_OK;
 }
 
@@ -242,14 +243,14 @@ static sciot_status open_root(root *r, const uint8_t *buf, size_t len, sciot_err
     uint32_t root_off = ld_u32(buf);
     if (root_off >= len)
         return sciot_fail(err, SCIOT_ERR_TRUNCATED,
-                          "truncated file: root table offset %u beyond %zu bytes", root_off, len);
+                          "truncated file: root table offset %" PRIu32 " beyond %zu bytes", root_off, len);
     if ((s = fb_table_at(&r->f, root_off, &r->model, "model")))
         return s;
     uint32_t version;
     if ((s = fb_scalar_u32(&r->f, &r->model, MODEL_VERSION, 0, &version, "model")))
         return s;
     if (version != 3)
-        return sciot_fail(err, SCIOT_ERR_MODEL, "unsupported schema version %u (expected 3)", version);
+        return sciot_fail(err, SCIOT_ERR_MODEL, "unsupported schema version %" PRIu32 " (expected 3)", version);
     if ((s = fb_vector(&r->f, &r->model, MODEL_OPCODES, 4, &r->opcodes, &present, "operator_codes")))
         return s;
     if ((s = fb_vector(&r->f, &r->model, MODEL_BUFFERS, 4, &r->buffers, &present, "buffers")))
@@ -269,7 +270,7 @@ static sciot_status open_root(root *r, const uint8_t *buf, size_t len, sciot_err
     if ((s = fb_vector(&r->f, &r->sg, SG_OUTPUTS, 4, &r->outputs, &present, "subgraph 0: outputs")))
         return s;
     if (r->tensors.len > MAX_TENSORS || r->ops.len > MAX_OPS)
-        return sciot_fail(err, SCIOT_ERR_LENGTH, "subgraph 0: %u tensors / %u operators exceed the limits",
+        return sciot_fail(err, SCIOT_ERR_LENGTH, "subgraph 0: %" PRIu32 " tensors / %" PRIu32 " operators exceed the limits",
                           r->tensors.len, r->ops.len);
     if (r->inputs.len == 0 || r->outputs.len == 0)
         return sciot_fail(err, SCIOT_ERR_MODEL, "subgraph 0 declares no inputs or no outputs");
@@ -320,7 +321,7 @@ sciot_status sciot_model_storage_size(const uint8_t *buf, size_t len, size_t *ne
         if ((s = fb_vector(&r.f, &op, OP_OUTPUTS, 4, &vo, &present, "operator outputs")))
             return s;
         if (vi.len > MAX_OP_IO || vo.len > MAX_OP_IO)
-            return sciot_fail(err, SCIOT_ERR_LENGTH, "operator %u: %u inputs / %u outputs exceed %d", i,
+            return sciot_fail(err, SCIOT_ERR_LENGTH, "operator %" PRIu32 ": %" PRIu32 " inputs / %" PRIu32 " outputs exceed %d", i,
                               vi.len, vo.len, MAX_OP_IO);
         total += round8(((size_t)vi.len + vo.len) * 4);
     }
@@ -483,19 +484,19 @@ static sciot_status parse_options(const fb *f, const fb_table *op, sciot_op *o, 
 #undef U8F
 #undef I32F
     if (x->padding > 1)
-        return sciot_fail(f->err, SCIOT_ERR_MODEL, "%s: unknown padding %d", what, x->padding);
+        return sciot_fail(f->err, SCIOT_ERR_MODEL, "%s: unknown padding %" PRId32, what, x->padding);
     if (x->activation > SCIOT_ACT_RELU6)
-        return sciot_fail(f->err, SCIOT_ERR_UNSUPPORTED_OP, "%s: unsupported fused activation %d", what,
+        return sciot_fail(f->err, SCIOT_ERR_UNSUPPORTED_OP, "%s: unsupported fused activation %" PRId32, what,
                           x->activation);
     if (x->stride_w < 1 || x->stride_h < 1 || x->dilation_w < 1 || x->dilation_h < 1 ||
         x->depth_multiplier < 1 || x->stride_w > 1024 || x->stride_h > 1024 ||
         x->dilation_w > 1024 || x->dilation_h > 1024)
         return sciot_fail(f->err, SCIOT_ERR_MODEL,
-                          "%s: invalid stride %dx%d / dilation %dx%d / depth multiplier %d", what,
+                          "%s: invalid stride %" PRId32 "x%" PRId32 " / dilation %" PRId32 "x%" PRId32 " / depth multiplier %" PRId32, what,
                           x->stride_h, x->stride_w, x->dilation_h, x->dilation_w, x->depth_multiplier);
     if ((o->code == SCIOT_OP_AVERAGE_POOL_2D || o->code == SCIOT_OP_MAX_POOL_2D) &&
         (x->filter_w < 1 || x->filter_h < 1 || x->filter_w > 4096 || x->filter_h > 4096))
-        return sciot_fail(f->err, SCIOT_ERR_MODEL, "%s: invalid pool filter %dx%d", what, x->filter_h,
+        return sciot_fail(f->err, SCIOT_ERR_MODEL, "%s: invalid pool filter %" PRId32 "x%" PRId32, what, x->filter_h,
                           x->filter_w);
     return SCIOT_OK;
 }
@@ -513,23 +514,23 @@ static sciot_status parse_tensor(root *r, bump *mem, uint32_t i, sciot_tensor *t
     sciot_status s;
     size_t at;
 
-    snprintf(what, sizeof what, "tensor %u", i);
+    snprintf(what, sizeof what, "tensor %" PRIu32, i);
     memset(t, 0, sizeof *t);
     if ((s = fb_vec_table(f, &r->tensors, i, &tt, what)))
         return s;
     if ((s = fb_string(f, &tt, T_NAME, &t->name, what)))
         return s;
-    snprintf(what, sizeof what, "tensor %u ('%.48s')", i, t->name);
+    snprintf(what, sizeof what, "tensor %" PRIu32 " ('%.48s')", i, t->name);
     if ((s = fb_vector(f, &tt, T_SHAPE, 4, &shape, &present, what)))
         return s;
     if (shape.len > SCIOT_MAX_RANK)
-        return sciot_fail(err, SCIOT_ERR_SHAPE, "%s: rank %u exceeds %d", what, shape.len, SCIOT_MAX_RANK);
+        return sciot_fail(err, SCIOT_ERR_SHAPE, "%s: rank %" PRIu32 " exceeds %d", what, shape.len, SCIOT_MAX_RANK);
     t->rank = (int32_t)shape.len;
     t->elems = 1;
     for (uint32_t d = 0; d < shape.len; d++) {
         int32_t v = ld_i32(f->b + shape.pos + 4 * d);
         if (v < 0)
-            return sciot_fail(err, SCIOT_ERR_SHAPE, "%s: dimension %u is %d", what, d, v);
+            return sciot_fail(err, SCIOT_ERR_SHAPE, "%s: dimension %" PRIu32 " is %" PRId32, what, d, v);
         t->dims[d] = v;
         if (v && t->elems > MAX_TENSOR_BYTES / (size_t)v)
             return sciot_fail(err, SCIOT_ERR_LENGTH, "%s: too many elements", what);
@@ -550,7 +551,7 @@ static sciot_status parse_tensor(root *r, bump *mem, uint32_t i, sciot_tensor *t
     if ((s = fb_scalar_u32(f, &tt, T_BUFFER, 0, &bufidx, what)))
         return s;
     if (bufidx >= r->buffers.len && !(bufidx == 0 && r->buffers.len == 0))
-        return sciot_fail(err, SCIOT_ERR_OUT_OF_RANGE, "%s: buffer index %u out of range (%u buffers)",
+        return sciot_fail(err, SCIOT_ERR_OUT_OF_RANGE, "%s: buffer index %" PRIu32 " out of range (%" PRIu32 " buffers)",
                           what, bufidx, r->buffers.len);
     if (bufidx > 0) {
         fb_table bt;
@@ -571,7 +572,7 @@ static sciot_status parse_tensor(root *r, bump *mem, uint32_t i, sciot_tensor *t
                 uint64_t o64 = ld_u64(f->b + po), s64 = ld_u64(f->b + ps);
                 if (o64 > 1 && (o64 > f->n || s64 > f->n - o64))
                     return sciot_fail(err, SCIOT_ERR_OUT_OF_RANGE,
-                                      "%s: buffer %u offset %llu size %llu outside the file", what, bufidx,
+                                      "%s: buffer %" PRIu32 " offset %llu size %llu outside the file", what, bufidx,
                                       (unsigned long long)o64, (unsigned long long)s64);
                 if (o64 > 1) {
                     dpos = (size_t)o64;
@@ -582,11 +583,11 @@ static sciot_status parse_tensor(root *r, bump *mem, uint32_t i, sciot_tensor *t
         if (dlen > 0) {
             if (dlen != t->bytes)
                 return sciot_fail(err, SCIOT_ERR_SHAPE,
-                                  "%s: buffer %u holds %zu bytes but shape and dtype need %zu", what, bufidx,
+                                  "%s: buffer %" PRIu32 " holds %zu bytes but shape and dtype need %zu", what, bufidx,
                                   dlen, t->bytes);
             if (((uintptr_t)(f->b + dpos)) % es != 0)
                 return sciot_fail(err, SCIOT_ERR_OUT_OF_RANGE,
-                                  "%s: buffer %u data is misaligned for %s", what, bufidx,
+                                  "%s: buffer %" PRIu32 " data is misaligned for %s", what, bufidx,
                                   sciot_dtype_name(type));
             t->data = f->b + dpos;
             t->is_const = 1;
@@ -611,17 +612,17 @@ static sciot_status parse_tensor(root *r, bump *mem, uint32_t i, sciot_tensor *t
             return s;
         if (has_sc && sc.len > 0) {
             if (has_zp && zp.len != sc.len && zp.len != 0)
-                return sciot_fail(err, SCIOT_ERR_QUANT, "%s: %u scales but %u zero points", what, sc.len,
+                return sciot_fail(err, SCIOT_ERR_QUANT, "%s: %" PRIu32 " scales but %" PRIu32 " zero points", what, sc.len,
                                   zp.len);
             if (qdim < 0)
-                return sciot_fail(err, SCIOT_ERR_QUANT, "%s: quantized_dimension %d", what, qdim);
+                return sciot_fail(err, SCIOT_ERR_QUANT, "%s: quantized_dimension %" PRId32, what, qdim);
             if (sc.len > 1) {
                 /* TFLM accepts a quantized_dimension beyond the rank (person_detect's
                  * biases say 3 on a 1-D tensor): then the scales must be one per element. */
                 size_t expect = qdim < t->rank ? (size_t)t->dims[qdim] : t->elems;
                 if (sc.len != expect)
                     return sciot_fail(err, SCIOT_ERR_QUANT,
-                                      "%s: %u scales for quantized_dimension %d of size %zu", what, sc.len,
+                                      "%s: %" PRIu32 " scales for quantized_dimension %" PRId32 " of size %zu", what, sc.len,
                                       qdim, expect);
             }
             float *scales = bump_take(mem, (size_t)sc.len * 4);
@@ -631,10 +632,10 @@ static sciot_status parse_tensor(root *r, bump *mem, uint32_t i, sciot_tensor *t
             for (uint32_t k = 0; k < sc.len; k++) {
                 scales[k] = ld_f32(f->b + sc.pos + 4 * k);
                 if (!(scales[k] >= 0.0f) || isinf(scales[k]))
-                    return sciot_fail(err, SCIOT_ERR_QUANT, "%s: scale %u is %g", what, k, (double)scales[k]);
+                    return sciot_fail(err, SCIOT_ERR_QUANT, "%s: scale %" PRIu32 " is %g", what, k, (double)scales[k]);
                 int64_t z = (has_zp && zp.len) ? ld_i64(f->b + zp.pos + 8 * k) : 0;
                 if (z < INT32_MIN || z > INT32_MAX)
-                    return sciot_fail(err, SCIOT_ERR_QUANT, "%s: zero point %u out of range", what, k);
+                    return sciot_fail(err, SCIOT_ERR_QUANT, "%s: zero point %" PRIu32 " out of range", what, k);
                 zps[k] = (int32_t)z;
             }
             t->q.n_scales = (int32_t)sc.len;
@@ -654,7 +655,7 @@ static sciot_status read_index_vec(const fb *f, const fb_vec *v, int32_t *dst, i
     for (uint32_t k = 0; k < v->len; k++) {
         int32_t x = ld_i32(f->b + v->pos + 4 * k);
         if (x >= n_tensors || x < (allow_absent ? -1 : 0))
-            return sciot_fail(f->err, SCIOT_ERR_OUT_OF_RANGE, "%s: tensor index %d out of range (%d tensors)",
+            return sciot_fail(f->err, SCIOT_ERR_OUT_OF_RANGE, "%s: tensor index %" PRId32 " out of range (%" PRId32 " tensors)",
                               what, x, n_tensors);
         dst[k] = x;
     }
@@ -693,14 +694,14 @@ static sciot_status parse_op(root *r, bump *mem, sciot_model *m, uint32_t i)
     uint32_t opcode_index;
     sciot_status s;
 
-    snprintf(what, sizeof what, "operator %u", i);
+    snprintf(what, sizeof what, "operator %" PRIu32, i);
     memset(o, 0, sizeof *o);
     if ((s = fb_vec_table(f, &r->ops, i, &op, what)))
         return s;
     if ((s = fb_scalar_u32(f, &op, OP_OPCODE, 0, &opcode_index, what)))
         return s;
     if (opcode_index >= r->opcodes.len)
-        return sciot_fail(err, SCIOT_ERR_OUT_OF_RANGE, "%s: opcode index %u out of range (%u operator codes)",
+        return sciot_fail(err, SCIOT_ERR_OUT_OF_RANGE, "%s: opcode index %" PRIu32 " out of range (%" PRIu32 " operator codes)",
                           what, opcode_index, r->opcodes.len);
     if ((s = fb_vec_table(f, &r->opcodes, opcode_index, &oc, what)))
         return s;
@@ -724,12 +725,12 @@ static sciot_status parse_op(root *r, bump *mem, sciot_model *m, uint32_t i)
     }
     int maxv = max_version(o->code);
     if (!maxv)
-        return sciot_fail(err, SCIOT_ERR_UNSUPPORTED_OP, "%s: unsupported operator %s (code %d) v%d", what,
+        return sciot_fail(err, SCIOT_ERR_UNSUPPORTED_OP, "%s: unsupported operator %s (code %" PRId32 ") v%" PRId32, what,
                           sciot_op_name(o->code), o->code, version);
     if (version < 1 || version > maxv)
-        return sciot_fail(err, SCIOT_ERR_UNSUPPORTED_OP, "%s (%s): unsupported version %d (supported 1..%d)",
+        return sciot_fail(err, SCIOT_ERR_UNSUPPORTED_OP, "%s (%s): unsupported version %" PRId32 " (supported 1..%d)",
                           what, sciot_op_name(o->code), version, maxv);
-    snprintf(what, sizeof what, "operator %u (%s v%d)", i, sciot_op_name(o->code), version);
+    snprintf(what, sizeof what, "operator %" PRIu32 " (%s v%" PRId32 ")", i, sciot_op_name(o->code), version);
 
     if ((s = fb_vector(f, &op, OP_INPUTS, 4, &vi, &present, what)))
         return s;
@@ -767,7 +768,7 @@ static sciot_status link_tensors(sciot_model *m, sciot_error *err)
     }
     for (int32_t k = 0; k < m->n_inputs; k++)
         if (m->tensors[m->inputs[k]].is_const)
-            return sciot_fail(err, SCIOT_ERR_MODEL, "model input tensor %d is a constant", m->inputs[k]);
+            return sciot_fail(err, SCIOT_ERR_MODEL, "model input tensor %" PRId32 " is a constant", m->inputs[k]);
     for (int32_t i = 0; i < m->n_ops; i++) {
         const sciot_op *o = &m->ops[i];
         for (int32_t k = 0; k < o->n_inputs; k++) {
@@ -780,7 +781,7 @@ static sciot_status link_tensors(sciot_model *m, sciot_error *err)
                 is_input |= m->inputs[j] == t;
             if (!tt->is_const && !is_input && m->producer[t] < 0)
                 return sciot_fail(err, SCIOT_ERR_MODEL,
-                                  "operator %d (%s): reads tensor %d ('%.40s') before any operator writes it", i,
+                                  "operator %" PRId32 " (%s): reads tensor %" PRId32 " ('%.40s') before any operator writes it", i,
                                   sciot_op_name(o->code), t, tt->name);
             if (m->first_use[t] < 0)
                 m->first_use[t] = i;
@@ -789,11 +790,11 @@ static sciot_status link_tensors(sciot_model *m, sciot_error *err)
         for (int32_t k = 0; k < o->n_outputs; k++) {
             int32_t t = o->outputs[k];
             if (m->tensors[t].is_const || m->producer[t] >= 0)
-                return sciot_fail(err, SCIOT_ERR_MODEL, "operator %d (%s): writes tensor %d twice or a constant",
+                return sciot_fail(err, SCIOT_ERR_MODEL, "operator %" PRId32 " (%s): writes tensor %" PRId32 " twice or a constant",
                                   i, sciot_op_name(o->code), t);
             for (int32_t j = 0; j < m->n_inputs; j++)
                 if (m->inputs[j] == t)
-                    return sciot_fail(err, SCIOT_ERR_MODEL, "operator %d writes model input tensor %d", i, t);
+                    return sciot_fail(err, SCIOT_ERR_MODEL, "operator %" PRId32 " writes model input tensor %" PRId32, i, t);
             m->producer[t] = i;
         }
     }
@@ -803,7 +804,7 @@ static sciot_status link_tensors(sciot_model *m, sciot_error *err)
         for (int32_t j = 0; j < m->n_inputs; j++)
             is_input |= m->inputs[j] == t;
         if (m->producer[t] < 0 && !is_input)
-            return sciot_fail(err, SCIOT_ERR_MODEL, "model output tensor %d is never written", t);
+            return sciot_fail(err, SCIOT_ERR_MODEL, "model output tensor %" PRId32 " is never written", t);
     }
     return SCIOT_OK;
 }
