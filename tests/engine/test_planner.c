@@ -50,10 +50,12 @@
 static volatile int alloc_counting;
 static volatile long alloc_count;
 
-#if defined(__SANITIZE_ADDRESS__)
+/* Sanitizers that own malloc (ASan, TSan, MSan, HWASan): use their hooks. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SCIOT_TEST_ASAN 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer) || \
+    __has_feature(hwaddress_sanitizer)
 #define SCIOT_TEST_ASAN 1
 #endif
 #endif
