@@ -2,6 +2,7 @@
  * See sciot/device.h for the contract; this file has no heap, no OS calls. */
 #include "sciot/device.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -155,7 +156,8 @@ static sciot_status encode(sciot_device *d, uint64_t id, int32_t k, int local, s
     f->times_in = d->times;
     int32_t n = sciot_model_cut(m, k, cut, SCIOT_WIRE_MAX_TENSORS);
     if (n > SCIOT_WIRE_MAX_TENSORS)
-        return sciot_fail(err, SCIOT_ERR_LENGTH, "the cut of k = %d has %d tensors, a frame carries %d", k, n,
+        return sciot_fail(err, SCIOT_ERR_LENGTH,
+                          "the cut of k = %" PRId32 " has %" PRId32 " tensors, a frame carries %d", k, n,
                           SCIOT_WIRE_MAX_TENSORS);
     f->n_tensors = (uint32_t)n;
     for (int32_t j = 0; j < n; j++) {
@@ -182,7 +184,7 @@ static sciot_status take_reply(sciot_device *d, size_t len, uint64_t id, int wan
         return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "reply to request %llu, expected %llu",
                           (unsigned long long)f->request_id, (unsigned long long)id);
     if (want_outputs && f->n_tensors != (uint32_t)m->n_outputs)
-        return sciot_fail(err, SCIOT_ERR_MISSING_TENSOR, "reply carries %u tensors, the model has %d outputs",
+        return sciot_fail(err, SCIOT_ERR_MISSING_TENSOR, "reply carries %u tensors, the model has %" PRId32 " outputs",
                           (unsigned)f->n_tensors, m->n_outputs);
     for (uint32_t j = 0; want_outputs && j < f->n_tensors; j++) {
         const sciot_wire_tensor *t = &f->tensors[j];

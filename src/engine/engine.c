@@ -135,9 +135,8 @@ static int geometry_ok(int32_t in, int32_t filter, int32_t dil)
 }
 
 /* Check dtype of the operator's data tensors: all int8 or all float32. */
-static sciot_status check_dtypes(const sciot_model *m, int32_t i, const sciot_tensor *a,
-                                 const sciot_tensor *b, const sciot_tensor *out, int32_t *f32,
-                                 sciot_error *err)
+static sciot_status check_dtypes(const sciot_model *m, int32_t i, const sciot_tensor *a, const sciot_tensor *b,
+                                 const sciot_tensor *out, int32_t *f32, sciot_error *err)
 {
     if (out->dtype != SCIOT_INT8 && out->dtype != SCIOT_FLOAT32)
         return OPFAIL(SCIOT_ERR_UNSUPPORTED_DTYPE, "output dtype %s not supported", sciot_dtype_name(out->dtype));
@@ -165,7 +164,8 @@ static sciot_status prep_channel_quant(const sciot_model *m, int32_t i, const sc
     int32_t *mult = carve_take(c, (size_t)channels * 4);
     int32_t *shift = carve_take(c, (size_t)channels * 4);
     if (f->q.n_scales != 1 && f->q.n_scales != channels)
-        return OPFAIL(SCIOT_ERR_QUANT, "filter has %" PRId32 " scales for %" PRId32 " output channels", f->q.n_scales, channels);
+        return OPFAIL(SCIOT_ERR_QUANT, "filter has %" PRId32 " scales for %" PRId32 " output channels", f->q.n_scales,
+                      channels);
     if (!mult)
         return SCIOT_OK; /* count mode */
     for (int32_t ch = 0; ch < channels; ch++) {
@@ -188,8 +188,8 @@ static sciot_status prep_conv(const sciot_model *m, int32_t i, op_prep *p, carve
     if (!in || !f)
         return OPFAIL(SCIOT_ERR_MODEL, "needs an input and a filter");
     if (in->rank != 4 || f->rank != 4 || out->rank != 4)
-        return OPFAIL(SCIOT_ERR_SHAPE, "input/filter/output must be 4-D (ranks %" PRId32 "/%" PRId32 "/%" PRId32 ")", in->rank, f->rank,
-                      out->rank);
+        return OPFAIL(SCIOT_ERR_SHAPE, "input/filter/output must be 4-D (ranks %" PRId32 "/%" PRId32 "/%" PRId32 ")",
+                      in->rank, f->rank, out->rank);
     if (!f->is_const)
         return OPFAIL(SCIOT_ERR_MODEL, "filter tensor is not constant");
     if ((s = check_dtypes(m, i, in, f, out, &p->f32, err)))
@@ -205,18 +205,24 @@ static sciot_status prep_conv(const sciot_model *m, int32_t i, op_prep *p, carve
             return OPFAIL(SCIOT_ERR_SHAPE, "depthwise filter batch is %" PRId32 ", expected 1", f->dims[0]);
         /* [fuzz fix] int64: channels x depth multiplier overflowed int32 */
         if ((int64_t)in->dims[3] * x->depth_multiplier != out_c)
-            return OPFAIL(SCIOT_ERR_SHAPE, "input channels %" PRId32 " x depth multiplier %" PRId32 " != filter channels %" PRId32,
+            return OPFAIL(SCIOT_ERR_SHAPE,
+                          "input channels %" PRId32 " x depth multiplier %" PRId32 " != filter channels %" PRId32,
                           in->dims[3], x->depth_multiplier, out_c);
     } else if (f->dims[3] != in->dims[3]) {
-        return OPFAIL(SCIOT_ERR_SHAPE, "filter has %" PRId32 " input channels, input has %" PRId32, f->dims[3], in->dims[3]);
+        return OPFAIL(SCIOT_ERR_SHAPE, "filter has %" PRId32 " input channels, input has %" PRId32, f->dims[3],
+                      in->dims[3]);
     }
     if (!geometry_ok(in->dims[1], kh, x->dilation_h) || !geometry_ok(in->dims[2], kw, x->dilation_w))
-        return OPFAIL(SCIOT_ERR_SHAPE, "input %" PRId32 "x%" PRId32 " with filter %" PRId32 "x%" PRId32 " dilated %" PRId32 "x%" PRId32 " is too large", in->dims[1],
-                      in->dims[2], kh, kw, x->dilation_h, x->dilation_w);
+        return OPFAIL(SCIOT_ERR_SHAPE,
+                      "input %" PRId32 "x%" PRId32 " with filter %" PRId32 "x%" PRId32 " dilated %" PRId32 "x%" PRId32
+                      " is too large",
+                      in->dims[1], in->dims[2], kh, kw, x->dilation_h, x->dilation_w);
     int32_t oh = out_size(x->padding, in->dims[1], kh, x->stride_h, x->dilation_h);
     int32_t ow = out_size(x->padding, in->dims[2], kw, x->stride_w, x->dilation_w);
     if (out->dims[0] != in->dims[0] || out->dims[1] != oh || out->dims[2] != ow || out->dims[3] != out_c)
-        return OPFAIL(SCIOT_ERR_SHAPE, "output is [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "], input/filter/stride give [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "]",
+        return OPFAIL(SCIOT_ERR_SHAPE,
+                      "output is [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32
+                      "], input/filter/stride give [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "]",
                       out->dims[0], out->dims[1], out->dims[2], out->dims[3], in->dims[0], oh, ow, out_c);
     if (b) {
         if (!b->is_const || b->elems != (size_t)out_c)
@@ -272,10 +278,12 @@ static sciot_status prep_fc(const sciot_model *m, int32_t i, op_prep *p, carve *
         return s;
     int32_t units = f->dims[0], in_f = f->dims[1];
     if (in_f <= 0 || in->elems % (size_t)in_f != 0)
-        return OPFAIL(SCIOT_ERR_SHAPE, "input of %zu values is not a multiple of %" PRId32 " features", in->elems, in_f);
+        return OPFAIL(SCIOT_ERR_SHAPE, "input of %zu values is not a multiple of %" PRId32 " features", in->elems,
+                      in_f);
     int32_t batches = (int32_t)(in->elems / (size_t)in_f);
     if (out->elems != (size_t)batches * (size_t)units)
-        return OPFAIL(SCIOT_ERR_SHAPE, "output has %zu values, expected %" PRId32 " x %" PRId32, out->elems, batches, units);
+        return OPFAIL(SCIOT_ERR_SHAPE, "output has %zu values, expected %" PRId32 " x %" PRId32, out->elems, batches,
+                      units);
     if (b && (!b->is_const || b->elems != (size_t)units || b->dtype != (p->f32 ? SCIOT_FLOAT32 : SCIOT_INT32)))
         return OPFAIL(SCIOT_ERR_SHAPE, "bias must be a constant of %" PRId32 " %s values", units,
                       p->f32 ? "float32" : "int32");
@@ -317,9 +325,11 @@ static sciot_status prep_binary(const sciot_model *m, int32_t i, op_prep *p, sci
     if (!to4d(a, &p->d_in) || !to4d(b, &p->d_in2) || !to4d(out, &p->d_out))
         return OPFAIL(SCIOT_ERR_SHAPE, "ranks above 4 are not supported");
     if (!broadcastable(&p->d_in, &p->d_in2, &p->d_out))
-        return OPFAIL(SCIOT_ERR_SHAPE, "shapes [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "] and [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "] do not broadcast to [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "]",
-                      p->d_in.n, p->d_in.h, p->d_in.w, p->d_in.c, p->d_in2.n, p->d_in2.h, p->d_in2.w,
-                      p->d_in2.c, p->d_out.n, p->d_out.h, p->d_out.w, p->d_out.c);
+        return OPFAIL(SCIOT_ERR_SHAPE,
+                      "shapes [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "] and [%" PRId32 ",%" PRId32 ",%" PRId32
+                      ",%" PRId32 "] do not broadcast to [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "]",
+                      p->d_in.n, p->d_in.h, p->d_in.w, p->d_in.c, p->d_in2.n, p->d_in2.h, p->d_in2.w, p->d_in2.c,
+                      p->d_out.n, p->d_out.h, p->d_out.w, p->d_out.c);
     int32_t act = m->ops[i].opt.activation;
     memset(&p->u.bin, 0, sizeof p->u.bin);
     if (p->f32) {
@@ -348,13 +358,16 @@ static sciot_status prep_pool(const sciot_model *m, int32_t i, op_prep *p, sciot
     to4d(in, &p->d_in);
     to4d(out, &p->d_out);
     if (!geometry_ok(in->dims[1], x->filter_h, 1) || !geometry_ok(in->dims[2], x->filter_w, 1))
-        return OPFAIL(SCIOT_ERR_SHAPE, "input %" PRId32 "x%" PRId32 " with filter %" PRId32 "x%" PRId32 " is too large", in->dims[1], in->dims[2],
-                      x->filter_h, x->filter_w);
+        return OPFAIL(SCIOT_ERR_SHAPE,
+                      "input %" PRId32 "x%" PRId32 " with filter %" PRId32 "x%" PRId32 " is too large", in->dims[1],
+                      in->dims[2], x->filter_h, x->filter_w);
     int32_t oh = out_size(x->padding, in->dims[1], x->filter_h, x->stride_h, 1);
     int32_t ow = out_size(x->padding, in->dims[2], x->filter_w, x->stride_w, 1);
     if (out->dims[0] != in->dims[0] || out->dims[1] != oh || out->dims[2] != ow || out->dims[3] != in->dims[3])
-        return OPFAIL(SCIOT_ERR_SHAPE, "output is [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "], pooling gives [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "]", out->dims[0],
-                      out->dims[1], out->dims[2], out->dims[3], in->dims[0], oh, ow, in->dims[3]);
+        return OPFAIL(SCIOT_ERR_SHAPE,
+                      "output is [%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32 "], pooling gives [%" PRId32
+                      ",%" PRId32 ",%" PRId32 ",%" PRId32 "]",
+                      out->dims[0], out->dims[1], out->dims[2], out->dims[3], in->dims[0], oh, ow, in->dims[3]);
     sciot_pool_params *pp = &p->u.pool;
     memset(pp, 0, sizeof *pp);
     pp->stride_h = x->stride_h;
@@ -504,8 +517,8 @@ static sciot_status prep_pad(const sciot_model *m, int32_t i, op_prep *p, sciot_
         /* [fuzz fix] int64: dim + paddings overflowed int32 */
         int64_t want = (int64_t)in->dims[k] + pads[2 * k] + pads[2 * k + 1];
         if (out->dims[k] != want)
-            return OPFAIL(SCIOT_ERR_SHAPE, "output dim %" PRId32 " is %" PRId32 ", padding gives %lld", k, out->dims[k],
-                          (long long)want);
+            return OPFAIL(SCIOT_ERR_SHAPE, "output dim %" PRId32 " is %" PRId32 ", padding gives %lld", k,
+                          out->dims[k], (long long)want);
     }
     p->u.pad.v8 = (int8_t)out->zero_point;
     p->u.pad.vf = 0.0f;
@@ -571,11 +584,13 @@ static sciot_status prep_concat(const sciot_model *m, int32_t i, op_prep *p, car
         if (!p->f32 && (t->scale != out->scale || t->zero_point != out->zero_point))
             return OPFAIL(SCIOT_ERR_QUANT, "input %" PRId32 " quantization differs from the output's", k);
         if (t->rank != out->rank)
-            return OPFAIL(SCIOT_ERR_SHAPE, "input %" PRId32 " has rank %" PRId32 ", output %" PRId32, k, t->rank, out->rank);
+            return OPFAIL(SCIOT_ERR_SHAPE, "input %" PRId32 " has rank %" PRId32 ", output %" PRId32, k, t->rank,
+                          out->rank);
         size_t in_inner = 1;
         for (int32_t d = 0; d < t->rank; d++) {
             if (d != axis && t->dims[d] != out->dims[d])
-                return OPFAIL(SCIOT_ERR_SHAPE, "input %" PRId32 " dim %" PRId32 " is %" PRId32 ", output %" PRId32, k, d, t->dims[d], out->dims[d]);
+                return OPFAIL(SCIOT_ERR_SHAPE, "input %" PRId32 " dim %" PRId32 " is %" PRId32 ", output %" PRId32, k,
+                              d, t->dims[d], out->dims[d]);
             if (d >= axis)
                 in_inner *= (size_t)t->dims[d];
         }
@@ -653,7 +668,8 @@ static sciot_status check_range(const sciot_model *m, int32_t pa, int32_t pb, sc
     if (!m)
         return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "no model");
     if (pa < 0 || pb > m->n_ops || pa > pb)
-        return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "operator range [%" PRId32 ", %" PRId32 ") outside [0, %" PRId32 "]", pa, pb, m->n_ops);
+        return sciot_fail(err, SCIOT_ERR_INVALID_ARG,
+                          "operator range [%" PRId32 ", %" PRId32 ") outside [0, %" PRId32 "]", pa, pb, m->n_ops);
     return SCIOT_OK;
 }
 
@@ -676,8 +692,8 @@ sciot_status sciot_engine_arena_size(const sciot_model *m, int32_t pa, int32_t p
     enum { STACK_TENSORS = 2048 };
     int32_t buf[STACK_TENSORS * 5];
     if (m->n_tensors > STACK_TENSORS)
-        return sciot_fail(err, SCIOT_ERR_NO_MEMORY, "model has %" PRId32 " tensors; arena sizing supports %d", m->n_tensors,
-                          STACK_TENSORS);
+        return sciot_fail(err, SCIOT_ERR_NO_MEMORY, "model has %" PRId32 " tensors; arena sizing supports %d",
+                          m->n_tensors, STACK_TENSORS);
     info->tensor_bytes = plan_arena(m, pa, pb, buf, buf + m->n_tensors, &info->naive_bytes);
     /* [fuzz fix] per-tensor offsets are int32: a plan past 2 GiB wrapped them
      * (negative offsets, overlapping placements) and was accepted. */
@@ -725,8 +741,9 @@ sciot_status sciot_engine_init(sciot_engine *e, const sciot_model *m, int32_t pa
                           "[%" PRId32 ", %" PRId32 ") needs %zu bytes of activations; plans are limited to 2 GiB", pa,
                           pb, tensor_bytes);
     if (tensor_bytes > (size_t)(tail - base))
-        return sciot_fail(err, SCIOT_ERR_ARENA, "arena of %zu bytes is too small: [%" PRId32 ", %" PRId32 ") needs %zu",
-                          arena_size, pa, pb, ((tensor_bytes + 15) & ~(size_t)15) + persistent + 16);
+        return sciot_fail(err, SCIOT_ERR_ARENA,
+                          "arena of %zu bytes is too small: [%" PRId32 ", %" PRId32 ") needs %zu", arena_size, pa, pb,
+                          ((tensor_bytes + 15) & ~(size_t)15) + persistent + 16);
     e->model = m;
     e->pa = pa;
     e->pb = pb;
@@ -849,8 +866,9 @@ sciot_status sciot_engine_run(sciot_engine *e, int32_t a, int32_t b, sciot_error
     if (!e || !e->model)
         return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "engine not initialised");
     if (a < e->pa || b > e->pb || a > b)
-        return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "range [%" PRId32 ", %" PRId32 ") outside the planned [%" PRId32 ", %" PRId32 ")", a, b, e->pa,
-                          e->pb);
+        return sciot_fail(err, SCIOT_ERR_INVALID_ARG,
+                          "range [%" PRId32 ", %" PRId32 ") outside the planned [%" PRId32 ", %" PRId32 ")", a, b,
+                          e->pa, e->pb);
     const op_prep *prep = e->prep;
     for (int32_t i = a; i < b; i++) {
         if (e->hook)

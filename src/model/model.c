@@ -162,8 +162,8 @@ static sciot_status fb_ref(const fb *f, const fb_table *t, int idx, size_t *targ
         return SCIOT_OK;
     uint32_t rel = ld_u32(f->b + p);
     if (rel == 0 || (size_t)rel > f->n - p)
-        return sciot_fail(f->err, SCIOT_ERR_OUT_OF_RANGE,
-                          "%s: field %d offset %" PRIu32 " points outside the file", what, idx, rel);
+        return sciot_fail(f->err, SCIOT_ERR_OUT_OF_RANGE, "%s: field %d offset %" PRIu32 " points outside the file",
+                          what, idx, rel);
     *target = p + rel;
     *present = 1;
     return SCIOT_OK;
@@ -242,8 +242,8 @@ static sciot_status open_root(root *r, const uint8_t *buf, size_t len, sciot_err
                           buf[4], buf[5], buf[6], buf[7]);
     uint32_t root_off = ld_u32(buf);
     if (root_off >= len)
-        return sciot_fail(err, SCIOT_ERR_TRUNCATED,
-                          "truncated file: root table offset %" PRIu32 " beyond %zu bytes", root_off, len);
+        return sciot_fail(err, SCIOT_ERR_TRUNCATED, "truncated file: root table offset %" PRIu32 " beyond %zu bytes",
+                          root_off, len);
     if ((s = fb_table_at(&r->f, root_off, &r->model, "model")))
         return s;
     uint32_t version;
@@ -270,8 +270,9 @@ static sciot_status open_root(root *r, const uint8_t *buf, size_t len, sciot_err
     if ((s = fb_vector(&r->f, &r->sg, SG_OUTPUTS, 4, &r->outputs, &present, "subgraph 0: outputs")))
         return s;
     if (r->tensors.len > MAX_TENSORS || r->ops.len > MAX_OPS)
-        return sciot_fail(err, SCIOT_ERR_LENGTH, "subgraph 0: %" PRIu32 " tensors / %" PRIu32 " operators exceed the limits",
-                          r->tensors.len, r->ops.len);
+        return sciot_fail(err, SCIOT_ERR_LENGTH,
+                          "subgraph 0: %" PRIu32 " tensors / %" PRIu32 " operators exceed the limits", r->tensors.len,
+                          r->ops.len);
     if (r->inputs.len == 0 || r->outputs.len == 0)
         return sciot_fail(err, SCIOT_ERR_MODEL, "subgraph 0 declares no inputs or no outputs");
     if (r->inputs.len > MAX_OP_IO || r->outputs.len > MAX_OP_IO)
@@ -321,8 +322,9 @@ sciot_status sciot_model_storage_size(const uint8_t *buf, size_t len, size_t *ne
         if ((s = fb_vector(&r.f, &op, OP_OUTPUTS, 4, &vo, &present, "operator outputs")))
             return s;
         if (vi.len > MAX_OP_IO || vo.len > MAX_OP_IO)
-            return sciot_fail(err, SCIOT_ERR_LENGTH, "operator %" PRIu32 ": %" PRIu32 " inputs / %" PRIu32 " outputs exceed %d", i,
-                              vi.len, vo.len, MAX_OP_IO);
+            return sciot_fail(err, SCIOT_ERR_LENGTH,
+                              "operator %" PRIu32 ": %" PRIu32 " inputs / %" PRIu32 " outputs exceed %d", i, vi.len,
+                              vo.len, MAX_OP_IO);
         total += round8(((size_t)vi.len + vo.len) * 4);
     }
     for (uint32_t i = 0; i < r.tensors.len; i++) {
@@ -492,8 +494,9 @@ static sciot_status parse_options(const fb *f, const fb_table *op, sciot_op *o, 
         x->depth_multiplier < 1 || x->stride_w > 1024 || x->stride_h > 1024 ||
         x->dilation_w > 1024 || x->dilation_h > 1024)
         return sciot_fail(f->err, SCIOT_ERR_MODEL,
-                          "%s: invalid stride %" PRId32 "x%" PRId32 " / dilation %" PRId32 "x%" PRId32 " / depth multiplier %" PRId32, what,
-                          x->stride_h, x->stride_w, x->dilation_h, x->dilation_w, x->depth_multiplier);
+                          "%s: invalid stride %" PRId32 "x%" PRId32 " / dilation %" PRId32 "x%" PRId32
+                          " / depth multiplier %" PRId32,
+                          what, x->stride_h, x->stride_w, x->dilation_h, x->dilation_w, x->depth_multiplier);
     if ((o->code == SCIOT_OP_AVERAGE_POOL_2D || o->code == SCIOT_OP_MAX_POOL_2D) &&
         (x->filter_w < 1 || x->filter_h < 1 || x->filter_w > 4096 || x->filter_h > 4096))
         return sciot_fail(f->err, SCIOT_ERR_MODEL, "%s: invalid pool filter %" PRId32 "x%" PRId32, what, x->filter_h,
@@ -551,8 +554,9 @@ static sciot_status parse_tensor(root *r, bump *mem, uint32_t i, sciot_tensor *t
     if ((s = fb_scalar_u32(f, &tt, T_BUFFER, 0, &bufidx, what)))
         return s;
     if (bufidx >= r->buffers.len && !(bufidx == 0 && r->buffers.len == 0))
-        return sciot_fail(err, SCIOT_ERR_OUT_OF_RANGE, "%s: buffer index %" PRIu32 " out of range (%" PRIu32 " buffers)",
-                          what, bufidx, r->buffers.len);
+        return sciot_fail(err, SCIOT_ERR_OUT_OF_RANGE,
+                          "%s: buffer index %" PRIu32 " out of range (%" PRIu32 " buffers)", what, bufidx,
+                          r->buffers.len);
     if (bufidx > 0) {
         fb_table bt;
         fb_vec data;
@@ -586,9 +590,8 @@ static sciot_status parse_tensor(root *r, bump *mem, uint32_t i, sciot_tensor *t
                                   "%s: buffer %" PRIu32 " holds %zu bytes but shape and dtype need %zu", what, bufidx,
                                   dlen, t->bytes);
             if (((uintptr_t)(f->b + dpos)) % es != 0)
-                return sciot_fail(err, SCIOT_ERR_OUT_OF_RANGE,
-                                  "%s: buffer %" PRIu32 " data is misaligned for %s", what, bufidx,
-                                  sciot_dtype_name(type));
+                return sciot_fail(err, SCIOT_ERR_OUT_OF_RANGE, "%s: buffer %" PRIu32 " data is misaligned for %s",
+                                  what, bufidx, sciot_dtype_name(type));
             t->data = f->b + dpos;
             t->is_const = 1;
         }
@@ -612,8 +615,8 @@ static sciot_status parse_tensor(root *r, bump *mem, uint32_t i, sciot_tensor *t
             return s;
         if (has_sc && sc.len > 0) {
             if (has_zp && zp.len != sc.len && zp.len != 0)
-                return sciot_fail(err, SCIOT_ERR_QUANT, "%s: %" PRIu32 " scales but %" PRIu32 " zero points", what, sc.len,
-                                  zp.len);
+                return sciot_fail(err, SCIOT_ERR_QUANT, "%s: %" PRIu32 " scales but %" PRIu32 " zero points", what,
+                                  sc.len, zp.len);
             if (qdim < 0)
                 return sciot_fail(err, SCIOT_ERR_QUANT, "%s: quantized_dimension %" PRId32, what, qdim);
             if (sc.len > 1) {
@@ -622,8 +625,8 @@ static sciot_status parse_tensor(root *r, bump *mem, uint32_t i, sciot_tensor *t
                 size_t expect = qdim < t->rank ? (size_t)t->dims[qdim] : t->elems;
                 if (sc.len != expect)
                     return sciot_fail(err, SCIOT_ERR_QUANT,
-                                      "%s: %" PRIu32 " scales for quantized_dimension %" PRId32 " of size %zu", what, sc.len,
-                                      qdim, expect);
+                                      "%s: %" PRIu32 " scales for quantized_dimension %" PRId32 " of size %zu", what,
+                                      sc.len, qdim, expect);
             }
             float *scales = bump_take(mem, (size_t)sc.len * 4);
             int32_t *zps = bump_take(mem, (size_t)sc.len * 4);
@@ -632,7 +635,8 @@ static sciot_status parse_tensor(root *r, bump *mem, uint32_t i, sciot_tensor *t
             for (uint32_t k = 0; k < sc.len; k++) {
                 scales[k] = ld_f32(f->b + sc.pos + 4 * k);
                 if (!(scales[k] >= 0.0f) || isinf(scales[k]))
-                    return sciot_fail(err, SCIOT_ERR_QUANT, "%s: scale %" PRIu32 " is %g", what, k, (double)scales[k]);
+                    return sciot_fail(err, SCIOT_ERR_QUANT, "%s: scale %" PRIu32 " is %g", what, k,
+                                      (double)scales[k]);
                 int64_t z = (has_zp && zp.len) ? ld_i64(f->b + zp.pos + 8 * k) : 0;
                 if (z < INT32_MIN || z > INT32_MAX)
                     return sciot_fail(err, SCIOT_ERR_QUANT, "%s: zero point %" PRIu32 " out of range", what, k);
@@ -655,8 +659,8 @@ static sciot_status read_index_vec(const fb *f, const fb_vec *v, int32_t *dst, i
     for (uint32_t k = 0; k < v->len; k++) {
         int32_t x = ld_i32(f->b + v->pos + 4 * k);
         if (x >= n_tensors || x < (allow_absent ? -1 : 0))
-            return sciot_fail(f->err, SCIOT_ERR_OUT_OF_RANGE, "%s: tensor index %" PRId32 " out of range (%" PRId32 " tensors)",
-                              what, x, n_tensors);
+            return sciot_fail(f->err, SCIOT_ERR_OUT_OF_RANGE,
+                              "%s: tensor index %" PRId32 " out of range (%" PRId32 " tensors)", what, x, n_tensors);
         dst[k] = x;
     }
     return SCIOT_OK;
@@ -701,8 +705,9 @@ static sciot_status parse_op(root *r, bump *mem, sciot_model *m, uint32_t i)
     if ((s = fb_scalar_u32(f, &op, OP_OPCODE, 0, &opcode_index, what)))
         return s;
     if (opcode_index >= r->opcodes.len)
-        return sciot_fail(err, SCIOT_ERR_OUT_OF_RANGE, "%s: opcode index %" PRIu32 " out of range (%" PRIu32 " operator codes)",
-                          what, opcode_index, r->opcodes.len);
+        return sciot_fail(err, SCIOT_ERR_OUT_OF_RANGE,
+                          "%s: opcode index %" PRIu32 " out of range (%" PRIu32 " operator codes)", what,
+                          opcode_index, r->opcodes.len);
     if ((s = fb_vec_table(f, &r->opcodes, opcode_index, &oc, what)))
         return s;
     uint8_t dep;
@@ -725,8 +730,8 @@ static sciot_status parse_op(root *r, bump *mem, sciot_model *m, uint32_t i)
     }
     int maxv = max_version(o->code);
     if (!maxv)
-        return sciot_fail(err, SCIOT_ERR_UNSUPPORTED_OP, "%s: unsupported operator %s (code %" PRId32 ") v%" PRId32, what,
-                          sciot_op_name(o->code), o->code, version);
+        return sciot_fail(err, SCIOT_ERR_UNSUPPORTED_OP, "%s: unsupported operator %s (code %" PRId32 ") v%" PRId32,
+                          what, sciot_op_name(o->code), o->code, version);
     if (version < 1 || version > maxv)
         return sciot_fail(err, SCIOT_ERR_UNSUPPORTED_OP, "%s (%s): unsupported version %" PRId32 " (supported 1..%d)",
                           what, sciot_op_name(o->code), version, maxv);
@@ -781,8 +786,9 @@ static sciot_status link_tensors(sciot_model *m, sciot_error *err)
                 is_input |= m->inputs[j] == t;
             if (!tt->is_const && !is_input && m->producer[t] < 0)
                 return sciot_fail(err, SCIOT_ERR_MODEL,
-                                  "operator %" PRId32 " (%s): reads tensor %" PRId32 " ('%.40s') before any operator writes it", i,
-                                  sciot_op_name(o->code), t, tt->name);
+                                  "operator %" PRId32 " (%s): reads tensor %" PRId32
+                                  " ('%.40s') before any operator writes it",
+                                  i, sciot_op_name(o->code), t, tt->name);
             if (m->first_use[t] < 0)
                 m->first_use[t] = i;
             m->last_use[t] = i;
@@ -790,11 +796,13 @@ static sciot_status link_tensors(sciot_model *m, sciot_error *err)
         for (int32_t k = 0; k < o->n_outputs; k++) {
             int32_t t = o->outputs[k];
             if (m->tensors[t].is_const || m->producer[t] >= 0)
-                return sciot_fail(err, SCIOT_ERR_MODEL, "operator %" PRId32 " (%s): writes tensor %" PRId32 " twice or a constant",
-                                  i, sciot_op_name(o->code), t);
+                return sciot_fail(err, SCIOT_ERR_MODEL,
+                                  "operator %" PRId32 " (%s): writes tensor %" PRId32 " twice or a constant", i,
+                                  sciot_op_name(o->code), t);
             for (int32_t j = 0; j < m->n_inputs; j++)
                 if (m->inputs[j] == t)
-                    return sciot_fail(err, SCIOT_ERR_MODEL, "operator %" PRId32 " writes model input tensor %" PRId32, i, t);
+                    return sciot_fail(err, SCIOT_ERR_MODEL, "operator %" PRId32 " writes model input tensor %" PRId32,
+                                      i, t);
             m->producer[t] = i;
         }
     }
