@@ -382,7 +382,8 @@ void sciot_split_edge_ops(int32_t k, int32_t n_ops, int32_t *first, int32_t *cou
  *      is the sum of (a) the estimate of each operator whose side differs
  *      between k and the current split times a staleness factor that grows
  *      with the requests since it was measured (drift per request, default
- *      1%, capped at 3), and (b) two standard deviations of the network
+ *      0.25%: +-50% after 200 requests; capped at 3), and (b) two standard
+ *      deviations of the network
  *      estimator's predicted transfer difference. If some k has
  *      c(k) - u(k) below the current cost by `explore_gain` (default 5%),
  *      that k is plausibly better by a margin worth a look; the cheapest
@@ -396,7 +397,8 @@ void sciot_split_edge_ops(int32_t k, int32_t n_ops, int32_t *first, int32_t *cou
  *      c(k) - c(current): exploration costs at most that share of the
  *      objective in expectation, cheap near-ties are explored often,
  *      expensive candidates rarely, candidates whose data are fresh never.
- *      Forced local runs (3, 4) are charged to the same budget.
+ *      Forced local runs (3, 4) are charged to the same budget, down to
+ *      zero (they do not borrow from future explorations).
  * Re-test policy (`retest`): SCIOT_RETEST_FULL (default, the reference
  * semantics of docs/DESIGN.md §3): any device-side flag makes the next
  * decision a full local run. SCIOT_RETEST_NEEDED: only a flag on an
@@ -465,7 +467,7 @@ typedef struct {
     bool adaptive_explore; /* default true */
     double explore_budget; /* default 0.01 */
     double explore_gain;   /* smallest optimistic gain worth exploring, default 0.05 */
-    double explore_drift;  /* staleness growth per request, default 0.005 */
+    double explore_drift;  /* staleness growth per request, default 0.0025 */
     double explore_max;    /* staleness cap, default 3 */
     double stale_factor;   /* after a change, default 0.5 */
     double explore_boost;  /* budget granted on a change, share of the current cost, default 0.5 */

@@ -34,7 +34,7 @@ void sciot_planner_config_default(sciot_planner_config *c)
     c->adaptive_explore = true;
     c->explore_budget = 0.01;
     c->explore_gain = 0.05;
-    c->explore_drift = 0.005;
+    c->explore_drift = 0.0025;
     c->explore_max = 3.0;
     c->stale_factor = 0.5;
     c->explore_boost = 0.5;
@@ -244,11 +244,17 @@ static double uncertainty(const sciot_planner *p, int32_t k, int32_t cur)
     return us * conv_factor(&p->cfg);
 }
 
+/* Spend the exploration budget on a run of k instead of sel. Forced runs
+ * (re-tests, local mode) empty it but do not borrow: a mandated local run
+ * that costs a hundred requests' worth of budget must not silence the
+ * exploration for a hundred requests. */
 static void charge(sciot_planner *p, int32_t k, int32_t sel)
 {
     double d = p->cost[k] - p->cost[sel];
     if (isfinite(d) && d > 0)
         p->budget -= d;
+    if (p->budget < 0)
+        p->budget = 0;
 }
 
 static void fill(sciot_planner *p, sciot_decision *d, int32_t k, sciot_decision_reason why, bool forced,
