@@ -120,6 +120,8 @@ static int from_model(const char *file, const cJSON *root, scenario *s)
     const cJSON *bj = cJSON_GetObjectItemCaseSensitive(root, "bench");
     if (!cJSON_IsString(mj) || !cJSON_IsString(bj))
         return cli_error("sim", "%s: 'model' needs 'bench' (a `sciot bench --json` output file), both strings", file);
+    if (strstr(mj->valuestring, "SCIOT_MODELS") && !getenv("SCIOT_MODELS"))
+        return cli_error("sim", "%s: 'model' is %s but SCIOT_MODELS is not set", file, mj->valuestring);
     path_join(path, sizeof path, file, mj->valuestring);
     sciot_model m;
     sciot_error err = {0};

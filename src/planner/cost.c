@@ -33,7 +33,7 @@ int32_t sciot_cost_argmin(const double *cost, int32_t n)
     int32_t best = -1;
     for (int32_t k = 0; k <= n; k++) {
         double c = cost[k];
-        if (isnan(c) || c == INFINITY)
+        if (isnan(c) || (isinf(c) && c > 0))
             continue;
         if (best < 0 || c < cost[best] - 1e-9 * fabs(cost[best]))
             best = k;

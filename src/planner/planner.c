@@ -396,7 +396,7 @@ static double side_ratio(const sciot_ema *est, const float *obs, int32_t a, int3
     for (int32_t i = a; i < b; i++) {
         if (!est[i].n || !(obs[i - a] >= 0))
             continue;
-        so += obs[i - a];
+        so += (double)obs[i - a];
         se += est[i].value;
     }
     return se > 0 && so > 0 ? so / se : 0;
@@ -451,12 +451,12 @@ sciot_status sciot_planner_observe(sciot_planner *p, const sciot_observation *o,
     bool can_check = p->dev_known == n && !o->edge_unreachable;
     double pred = can_check ? predict_latency(p, o->split) : 0, real = 0;
     for (int32_t i = 0; i < o->n_device; i++)
-        real += o->device_us[i];
+        real += (double)o->device_us[i];
     if (o->split < n) {
         if (edge_ran && o->has_network && o->n_device == o->split) {
             real += o->net_us + (o->edge_queue_us > 0 ? o->edge_queue_us : 0);
             for (int32_t i = o->split; i < n; i++)
-                real += o->edge_us[i - o->split];
+                real += (double)o->edge_us[i - o->split];
         } else {
             can_check = false;
         }

@@ -150,6 +150,23 @@ static void exploration_vs_fixed_p(void **st)
     }
 }
 
+static void model_and_bench_source(void **st)
+{
+    (void)st;
+    /* device/edge times from `sciot bench --json`, cut bytes from the model */
+    if (!getenv("SCIOT_MODELS"))
+        skip();
+    for (int seed = 1; seed <= SEEDS; seed++) {
+        cJSON *j = sim("model_fomo_bench", seed, "");
+        const cJSON *ph = cJSON_GetObjectItem(j, "phases");
+        assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(ph, 0), "oracle_k")->valueint, 0);
+        assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(ph, 1), "oracle_k")->valueint, 27);
+        assert_true(num(j, "regret_pct") < 2.0);
+        cJSON_Delete(j);
+    }
+    reconverges("model_fomo_bench", "", 1);
+}
+
 int main(void)
 {
     bin = getenv("SCIOT_BIN");
@@ -173,6 +190,7 @@ int main(void)
         cmocka_unit_test(change_targets),
         cmocka_unit_test(edge_down_targets),
         cmocka_unit_test(exploration_vs_fixed_p),
+        cmocka_unit_test(model_and_bench_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
