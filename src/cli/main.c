@@ -13,6 +13,7 @@ static const char usage[] =
     "  run MODEL INPUT... [--json]       run the model on raw tensors or images\n"
     "  bench MODEL [--runs N] [--json]   per-operator timing\n"
     "  edge [--config F] [--model M]     the edge server (HTTP, WebSocket, MQTT)\n"
+    "  device --model M [--edge URL]     a device: split inferences with an edge, local fallback\n"
     "  plan --profile FILE [--json]      split decision and cost of every k for a profile\n"
     "  sim SCENARIO [--json]             planner vs oracle in a trace-driven simulation\n"
     "\n"
@@ -111,6 +112,8 @@ int main(int argc, char **argv)
         return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(cmd, "edge"))
         return cmd_edge(argc - 1, argv + 1);
+    if (!strcmp(cmd, "device"))
+        return cmd_device(argc - 1, argv + 1);
     if (!strcmp(cmd, "plan"))
         return cmd_plan(argc - 1, argv + 1);
     if (!strcmp(cmd, "sim"))
