@@ -86,6 +86,12 @@ sciot_status sciot_planner_init(sciot_planner *p, const sciot_planner_config *c,
                           c->local_mode.probability);
     if (!(c->hysteresis >= 0 && c->hysteresis < 1))
         return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "planner: hysteresis %g not in [0, 1)", c->hysteresis);
+    bool uses_energy = c->objective == SCIOT_OBJ_ENERGY || (c->objective == SCIOT_OBJ_WEIGHTED && c->weights.energy > 0);
+    if (uses_energy && !(c->power.cpu > 0 || c->power.tx > 0 || c->power.idle > 0))
+        return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "planner: objective %s needs power.cpu, power.tx or power.idle > 0",
+                          sciot_objective_name(c->objective));
+    if ((unsigned)c->objective > SCIOT_OBJ_WEIGHTED)
+        return sciot_fail(err, SCIOT_ERR_INVALID_ARG, "planner: objective %d unknown", (int)c->objective);
     size_t need = sciot_planner_mem_size(n_ops, c);
     if (!mem || mem_len < need || ((uintptr_t)mem & 7u))
         return sciot_fail(err, SCIOT_ERR_NO_MEMORY, "planner: needs %zu bytes of 8-aligned memory for %d operators, got %zu",

@@ -253,6 +253,10 @@ static void memory_is_the_callers(void **st)
     c.alpha = 0;
     assert_int_equal(sciot_planner_init(&p, &c, 59, cut, mem, need, &err), SCIOT_ERR_INVALID_ARG);
     assert_non_null(strstr(err.msg, "alpha"));
+    sciot_planner_config_default(&c);
+    c.objective = SCIOT_OBJ_ENERGY;
+    assert_int_equal(sciot_planner_init(&p, &c, 59, cut, mem, need, &err), SCIOT_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "power"));
     /* observations are checked */
     sciot_planner_config_default(&c);
     cut[3] = 0;
