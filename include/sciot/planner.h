@@ -383,8 +383,8 @@ void sciot_split_edge_ops(int32_t k, int32_t n_ops, int32_t *first, int32_t *cou
  *      between k and the current split times a staleness factor that grows
  *      with the requests since it was measured (drift per request, default
  *      0.25%: +-50% after 200 requests; capped at 3), and (b) two standard
- *      deviations of the network
- *      estimator's predicted transfer difference. If some k has
+ *      deviations of the network estimator's predicted transfer
+ *      difference. If some k has
  *      c(k) - u(k) below the current cost by `explore_gain` (default 5%),
  *      that k is plausibly better by a margin worth a look; the cheapest
  *      such k that the budget can pay for is run once. (Smaller possible
@@ -439,6 +439,11 @@ void sciot_split_edge_ops(int32_t k, int32_t n_ops, int32_t *first, int32_t *cou
  * `scale_shift` (say all 4x slower: a busy or throttled device), the
  * operators of that side that were not measured are rescaled by the same
  * ratio — a device-wide cause is the likely one — until measured again.
+ * The samples of the request that fired replace the stale values of the
+ * operators it measured. A second alarm within `explore_repeat` requests
+ * (typically an exploration whose prediction was still off) is the same
+ * change: the EMAs relearn again, but what the network estimator learnt
+ * since the first alarm is kept.
  *
  * Observation (sciot_planner_observe): one per completed request, with what
  * the system measured: device times of the operators the device ran, edge
