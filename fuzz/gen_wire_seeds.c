@@ -1,7 +1,10 @@
 /* gen_wire_seeds.c — seed corpus for fuzz_wire: valid frames of every split
  * point k of person_detect and fomo_face, raw and RLE-compressed, made the
  * way a device makes them (head [0,k) run on the first golden case input,
- * the cut encoded with sciot_wire_encode).
+ * the cut encoded with sciot_wire_encode); for person_detect (the model
+ * fuzz_wire decodes against) also TELEMETRY and REPLY frames and CRC-valid
+ * frames the decoder rejects later (a duplicate, a missing and an extra
+ * tensor), so the fuzzer starts inside those paths.
  *
  *   gen_wire_seeds OUT_DIR [MODELS_DIR]     (MODELS_DIR: default $SCIOT_MODELS)
  *
@@ -90,6 +93,52 @@ static int gen_model(const char *out, const char *models, const cJSON *index, co
             if (sciot_write_file(path, buf, len, &err))
                 return fail(path, &err);
             (*written)++;
+        }
+        /* person_detect only (the model fuzz_wire decodes against): frames
+         * that start the fuzzer inside the deeper paths -- TELEMETRY, REPLY
+         * (outputs / none), and CRC-valid frames the decoder rejects after
+         * the CRC (duplicate, missing, extra tensor) */
+        if (!strcmp(name, "person_detect") && (k == 5 || k == m.n_ops)) {
+            static const char *const kinds[] = {"telemetry", "reply", "reply_empty", "dup", "missing", "extra"};
+            sciot_wire_frame g = f;
+            for (int v = 0; v < 6; v++) {
+                g = f;
+                g.flags = SCIOT_WIRE_F_COMPRESS;
+                if (v == 0) {
+                    g.flags |= SCIOT_WIRE_F_TELEMETRY;
+                    g.prev_request_id = 999;
+                    g.prev_rtt_us = 45678;
+                } else if (v <= 2) {
+                    if (k != m.n_ops)
+                        continue;
+                    g.flags |= SCIOT_WIRE_F_REPLY;
+                    g.split = 7; /* next decision */
+                    g.n_times = 1;
+                    if (v == 2)
+                        g.n_tensors = 0;
+                } else if (v == 3 && n > 0 && n < SCIOT_WIRE_MAX_TENSORS) {
+                    g.tensors[n] = g.tensors[0];
+                    g.n_tensors = (uint32_t)n + 1;
+                } else if (v == 4) {
+                    g.n_tensors = 0;
+                } else if (v == 5 && n < SCIOT_WIRE_MAX_TENSORS) {
+                    g.tensors[n].index = m.outputs[0];
+                    g.tensors[n].data = sciot_engine_tensor(&e, m.outputs[0]);
+                    g.tensors[n].raw_len = (uint32_t)m.tensors[m.outputs[0]].bytes;
+                    g.n_tensors = (uint32_t)n + 1;
+                } else {
+                    continue;
+                }
+                size_t gcap = sciot_wire_frame_bound(&g);
+                uint8_t *gb = malloc(gcap);
+                if (sciot_wire_encode(&g, &m, gb, gcap, &len, &err))
+                    return fail(name, &err);
+                snprintf(path, sizeof path, "%s/%s_k%02d_%s.bin", out, name, (int)k, kinds[v]);
+                if (sciot_write_file(path, gb, len, &err))
+                    return fail(path, &err);
+                (*written)++;
+                free(gb);
+            }
         }
         free(buf);
     }

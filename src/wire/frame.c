@@ -11,7 +11,7 @@
  *   1. TRUNCATED     fewer than 68 bytes or fewer than frame_len
  *   2. BAD_MAGIC
  *   3. BAD_VERSION   version, unknown flag bits, reserved header byte
- *   4. LENGTH        more bytes than frame_len, frame_len > 64 MiB or < 68,
+ *   4. LENGTH        more bytes than frame_len, frame_len > 64 MiB,
  *                    counts over their limits, header_len inconsistent
  *                    (it includes the 16-byte TELEMETRY block when flagged),
  *                    then the tensor records walked one by one. Format bytes
@@ -267,9 +267,7 @@ static sciot_status parse_frame(const uint8_t *buf, size_t len, sciot_wire_frame
     if (frame_len > SCIOT_WIRE_MAX_FRAME)
         return sciot_fail(err, SCIOT_ERR_LENGTH, "frame_len is %lu, at most %lu", (unsigned long)frame_len,
                           (unsigned long)SCIOT_WIRE_MAX_FRAME);
-    if (frame_len < MIN_FRAME)
-        return sciot_fail(err, SCIOT_ERR_LENGTH, "frame_len is %lu, at least %d", (unsigned long)frame_len,
-                          MIN_FRAME);
+    /* from here frame_len == len >= MIN_FRAME */
     const uint32_t n_times = sciot_ld32(buf + H_N_TIMES);
     const uint16_t n_tensors = sciot_ld16(buf + H_N_TENSORS);
     const uint8_t dlen = buf[H_DEVICE_ID_LEN];
