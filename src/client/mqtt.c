@@ -407,6 +407,7 @@ sciot_status client_mqtt_open(client_transport **out, const char *url, const cha
         return sciot_fail(err, SCIOT_ERR_NO_MEMORY, "cannot create a libmosquitto client");
     }
     mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+    mosquitto_int_option(m->mosq, MOSQ_OPT_TCP_NODELAY, 1); /* no 40 ms Nagle/delayed-ACK stalls */
     mosquitto_connect_v5_callback_set(m->mosq, on_connect);
     mosquitto_disconnect_v5_callback_set(m->mosq, on_disconnect);
     mosquitto_subscribe_v5_callback_set(m->mosq, on_subscribe);

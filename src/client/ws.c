@@ -15,11 +15,17 @@
  * error closes the connection; the next call connects again. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -141,6 +147,52 @@ static void conn_close(struct mg_connection *c)
 
 /* ---- connecting ---------------------------------------------------------------- */
 
+/* civetweb's client leaves Nagle's algorithm on and writes a message's
+ * header and payload with two send()s: the payload then waits for the
+ * edge's delayed ACK (40 ms on Linux) on every request. Its API does not
+ * expose the socket, so set TCP_NODELAY on every socket of this process
+ * connected to the edge's address (there is one; a second would be an
+ * abandoned attempt, for which it is harmless). */
+static void set_nodelay_to(const char *host, int port)
+{
+    struct addrinfo hints, *res = NULL;
+    char ps[16];
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(ps, sizeof ps, "%d", port);
+    if (getaddrinfo(host, ps, &hints, &res) != 0)
+        return;
+    struct rlimit rl;
+    int maxfd = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
+    for (int fd = 3; fd < maxfd; fd++) {
+        struct stat sb;
+        if (fstat(fd, &sb) != 0 || !S_ISSOCK(sb.st_mode))
+            continue;
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof peer;
+        if (getpeername(fd, (struct sockaddr *)&peer, &pl) != 0)
+            continue;
+        for (const struct addrinfo *a = res; a; a = a->ai_next) {
+            if (a->ai_family != peer.ss_family || a->ai_addrlen != pl)
+                continue;
+            int same = 0;
+            if (peer.ss_family == AF_INET) {
+                const struct sockaddr_in *x = (const void *)&peer, *y = (const void *)a->ai_addr;
+                same = x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+            } else if (peer.ss_family == AF_INET6) {
+                const struct sockaddr_in6 *x = (const void *)&peer, *y = (const void *)a->ai_addr;
+                same = x->sin6_port == y->sin6_port && !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr);
+            }
+            if (same) {
+                int one = 1;
+                setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                break;
+            }
+        }
+    }
+    freeaddrinfo(res);
+}
+
 static void *attempt_main(void *arg)
 {
     ws_attempt *a = arg;
@@ -148,6 +200,8 @@ static void *attempt_main(void *arg)
     char eb[256] = "";
     struct mg_connection *c =
         mg_connect_websocket_client(w->host, w->port, w->tls, eb, sizeof eb, w->path, NULL, on_data, on_close, w);
+    if (c)
+        set_nodelay_to(w->host, w->port);
     pthread_mutex_lock(&w->mu);
     a->done = 1;
     a->conn = c;

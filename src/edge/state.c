@@ -60,7 +60,7 @@ static cJSON *ema_json(const sciot_ema *e, const uint32_t *seen, const sciot_vde
 
 static double num(const cJSON *o, const char *k, double dflt)
 {
-    const cJSON *x = cJSON_GetObjectItem(o, k);
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsNumber(x) ? x->valuedouble : dflt;
 }
 
@@ -79,7 +79,7 @@ static int ema_read(const cJSON *a, sciot_ema *e, uint32_t *seen, sciot_vdet *vd
         sciot_vwin *w = &vd->win[i];
         sciot_vwin_clear(w);
         const cJSON *x;
-        cJSON_ArrayForEach(x, cJSON_GetObjectItem(o, "window"))
+        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(o, "window"))
         {
             if (cJSON_IsNumber(x))
                 sciot_vwin_add(w, x->valuedouble);
@@ -143,14 +143,14 @@ int edge_planner_from_json(sciot_planner *p, const cJSON *o)
     int32_t n = p->n_ops;
     if (!cJSON_IsObject(o) || num(o, "format", 0) != 1 || num(o, "n_ops", -1) != n)
         return -1;
-    if (ema_read(cJSON_GetObjectItem(o, "device"), p->dev, p->dev_seen, &p->vdev, n) ||
-        ema_read(cJSON_GetObjectItem(o, "edge"), p->edge, p->edge_seen, &p->vedge, n) ||
-        read_doubles(cJSON_GetObjectItem(o, "up_bytes"), p->up_bytes, n + 1))
+    if (ema_read(cJSON_GetObjectItemCaseSensitive(o, "device"), p->dev, p->dev_seen, &p->vdev, n) ||
+        ema_read(cJSON_GetObjectItemCaseSensitive(o, "edge"), p->edge, p->edge_seen, &p->vedge, n) ||
+        read_doubles(cJSON_GetObjectItemCaseSensitive(o, "up_bytes"), p->up_bytes, n + 1))
         return -1;
-    const cJSON *net = cJSON_GetObjectItem(o, "net"), *cd = cJSON_GetObjectItem(o, "cdet");
-    if (read_doubles(cJSON_GetObjectItem(net, "R"), p->net.R, 3) ||
-        read_doubles(cJSON_GetObjectItem(net, "r"), p->net.r, 2) ||
-        read_doubles(cJSON_GetObjectItem(net, "theta"), p->net.theta, 2))
+    const cJSON *net = cJSON_GetObjectItemCaseSensitive(o, "net"), *cd = cJSON_GetObjectItemCaseSensitive(o, "cdet");
+    if (read_doubles(cJSON_GetObjectItemCaseSensitive(net, "R"), p->net.R, 3) ||
+        read_doubles(cJSON_GetObjectItemCaseSensitive(net, "r"), p->net.r, 2) ||
+        read_doubles(cJSON_GetObjectItemCaseSensitive(net, "theta"), p->net.theta, 2))
         return -1;
     p->net.a = num(net, "a", p->net.a);
     p->net.b = num(net, "b", p->net.b);
@@ -166,7 +166,7 @@ int edge_planner_from_json(sciot_planner *p, const cJSON *o)
     p->cdet.n = (uint32_t)num(cd, "n", 0);
     p->cdet.quiet = (uint16_t)num(cd, "quiet", 0);
     p->cdet.fired = (uint32_t)num(cd, "fired", 0);
-    const cJSON *rng = cJSON_GetObjectItem(o, "rng");
+    const cJSON *rng = cJSON_GetObjectItemCaseSensitive(o, "rng");
     if (cJSON_IsString(rng))
         p->rng.s = strtoull(rng->valuestring, NULL, 16);
     p->edge_queue_us = num(o, "edge_queue_us", 0);
@@ -176,8 +176,8 @@ int edge_planner_from_json(sciot_planner *p, const cJSON *o)
     p->change_at = (uint32_t)num(o, "change_at", 0);
     p->dev_known = (int32_t)num(o, "dev_known", 0);
     p->current = (int32_t)num(o, "current", -1);
-    p->edge_down = cJSON_IsTrue(cJSON_GetObjectItem(o, "edge_down"));
-    p->device_retest = cJSON_IsTrue(cJSON_GetObjectItem(o, "device_retest"));
+    p->edge_down = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "edge_down"));
+    p->device_retest = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "device_retest"));
     p->n_changes_detected = (uint32_t)num(o, "n_changes_detected", 0);
     p->n_explore = (uint32_t)num(o, "n_explore", 0);
     p->n_forced_local = (uint32_t)num(o, "n_forced_local", 0);
@@ -260,7 +260,10 @@ static void load_one(void *user, const edge_device_row *r)
     }
     cJSON *st = r->state_json ? cJSON_Parse(r->state_json) : NULL;
     if (!st || edge_planner_from_json(&d->planner, st) != 0) {
-        /* unreadable state: start from the edge profile, keep the device */
+        /* unreadable state: start from the edge profile, keep the device;
+         * a fresh planner, since a failed read may have filled part of it
+         * (estimates without dev_known: cold start for ever) */
+        sciot_planner_init(&d->planner, &s->pcfg, s->model.n_ops, s->cut_bytes, d->planner_mem, need, NULL);
         if (s->edge_profile_ready)
             sciot_planner_observe_edge_profile(&d->planner, 0, s->model.n_ops, s->edge_profile, NULL);
     }
