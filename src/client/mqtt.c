@@ -13,7 +13,8 @@
  * frame carries the request id, or an error naming it (or naming none: the
  * edge could not read the frame). Late answers to earlier requests are
  * dropped by that id. While the client is disconnected calls fail at once,
- * except before the very first connection, which they wait for. */
+ * except the very first call, which waits (within its timeout) for the
+ * first connection. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdio.h>
@@ -53,7 +54,8 @@ typedef struct {
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int connected, subscribed, ever_subscribed, sub_mid;
+    int connected, subscribed, sub_mid;
+    int waited_first; /* the first call waited for the first connection */
     int conn_rc; /* last CONNACK reason code (0 = accepted) */
     mq_msg rx[MQ_RX_SLOTS];
     int rx_head, rx_n;
@@ -121,7 +123,6 @@ static void on_subscribe(struct mosquitto *mosq, void *obj, int mid, int qos_cou
     pthread_mutex_lock(&m->mu);
     if (mid == m->sub_mid && ok) {
         m->subscribed = 1;
-        m->ever_subscribed = 1;
     }
     pthread_cond_broadcast(&m->cv);
     pthread_mutex_unlock(&m->mu);
@@ -201,9 +202,11 @@ static sciot_status call(mq_t *m, const char *topic, const void *data, size_t le
     uint64_t deadline = client_now_ms() + timeout_ms;
     client_answer_reset(&m->base);
     pthread_mutex_lock(&m->mu);
-    if (!m->ever_subscribed) /* the first connection: wait for it */
+    if (!m->waited_first) { /* the first call waits for the first connection */
+        m->waited_first = 1;
         while (!(m->connected && m->subscribed) && client_ms_left(deadline) > 0)
             wait_until_locked(m, deadline);
+    }
     if (!(m->connected && m->subscribed)) {
         int crc = m->conn_rc;
         pthread_mutex_unlock(&m->mu);
