@@ -197,6 +197,21 @@ int main(void)
     if (sciot_model_parse(&model, fw_model, fw_model_len, model_tables, sizeof model_tables, &err))
         return fail("model", &err);
     size_t table_need = need;
+
+    /* The library's messages must not depend on this libc's printf (newlib-
+     * nano has no %zu and no %lld: the library formats them itself). */
+    {
+        sciot_model tmp;
+        sciot_error e1 = {0}, e2 = {0};
+        sciot_model_parse(&tmp, fw_model, fw_model_len, model_tables, 64, &e1);
+        sciot_fail(&e2, SCIOT_ERR_LENGTH, "%zu|%llu|%lld|%s|%" PRId32, (size_t)37184, 18446744073709551615ull,
+                   -5000000000ll, "ok", (int32_t)-7);
+        if (!strstr(e1.msg, "64 bytes") || strcmp(e2.msg, "37184|18446744073709551615|-5000000000|ok|-7")) {
+            sh_printf("FAIL: library messages are misformatted on this libc: \"%s\" / \"%s\"\n", e1.msg, e2.msg);
+            return 1;
+        }
+        sh_printf("library message (formatted by the library, not newlib-nano): \"%s\"\n", e1.msg);
+    }
     if (model.n_inputs != 1 || model.n_outputs != 1 || model.tensors[model.inputs[0]].bytes != fw_input_len ||
         model.tensors[model.outputs[0]].bytes != fw_golden_len || model.n_ops > SCIOT_FW_MAX_OPS) {
         sh_puts("FAIL: this firmware runs models with one input and one output of the embedded sizes, and at most "

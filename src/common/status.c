@@ -2,8 +2,9 @@
 #include "sciot/status.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
+
+#include "common/format.h"
 
 static const char *const status_text[SCIOT_ERR_COUNT_] = {
     [SCIOT_OK] = "ok",
@@ -44,7 +45,7 @@ sciot_status sciot_fail(sciot_error *err, sciot_status s, const char *fmt, ...)
         va_list ap;
         err->status = s;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        sciot_vformat(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
     }
     return s;
@@ -55,7 +56,7 @@ void sciot_error_prefix(sciot_error *err, const char *prefix)
     char tmp[2 * SCIOT_ERROR_MSG_MAX + 8];
     if (!err || !prefix)
         return;
-    snprintf(tmp, sizeof tmp, "%.*s: %s", SCIOT_ERROR_MSG_MAX, prefix, err->msg);
+    sciot_format(tmp, sizeof tmp, "%.*s: %s", SCIOT_ERROR_MSG_MAX, prefix, err->msg);
     memcpy(err->msg, tmp, sizeof err->msg - 1);
     err->msg[sizeof err->msg - 1] = 0;
 }

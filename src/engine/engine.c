@@ -16,9 +16,9 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "common/format.h"
 #include "engine/engine_internal.h"
 
 typedef struct {
@@ -70,7 +70,7 @@ static sciot_status op_fail(sciot_error *err, sciot_status st, const sciot_model
     char msg[SCIOT_ERROR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    sciot_vformat(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return sciot_fail(err, st, "operator %" PRId32 " (%s v%" PRId32 "): %s", i, sciot_op_name(m->ops[i].code),
                       m->ops[i].version, msg);
