@@ -10,7 +10,9 @@
  *     every operator runs on the device (device_ms > 0, edge_ms = 0,
  *     where "local") and every report reaches the edge;
  *   - an edge that accepts connections and never answers: each request
- *     costs at most about the timeout, every result local and correct. */
+ *     costs at most about the timeout, every result local and correct;
+ *   - the queue bound (--queue-max: the oldest report goes, with a warning)
+ *     and reports queued by an earlier run delivered by the next one. */
 #include "client_harness.h"
 
 #define N_OPS 31 /* person_detect */
@@ -156,6 +158,45 @@ static void test_timeout(void **state)
     assert_int_equal(h_dir_frames(q), COUNT);
 }
 
+static void test_queue_bound_and_later_delivery(void **state)
+{
+    (void)state;
+    char q[600], url[64], db[600];
+    snprintf(q, sizeof q, "%s/q-bound", h_tmp);
+    snprintf(db, sizeof db, "%s/bound.db", h_tmp);
+    int port = h_free_port();
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    /* no edge: 6 inferences into a queue of 4 */
+    h_device d;
+    const char *args[] = {"--edge", url, "--count", "6", "--device-id", "dev-bound", "--queue", q, "--queue-max", "4",
+                          NULL};
+    h_device_start(&d, "dev-bound-1", args);
+    assert_int_equal(h_device_wait(&d, 50000, NULL), 0);
+    assert_int_equal(h_dir_frames(q), 4);
+    char *err = h_slurp(d.err);
+    int dropped = 0;
+    for (const char *p = err; (p = strstr(p, "queue full")) != NULL; p++)
+        dropped++;
+    free(err);
+    assert_int_equal(dropped, 2);
+    /* the next run, with an edge on that port: the 4 queued reports of the
+     * first run reach the edge after its first exchange */
+    h_edge e;
+    h_edge_start(&e, "edge-bound", port, db, NULL, NULL);
+    const char *args2[] = {"--edge", url, "--count", "2", "--device-id", "dev-bound", "--queue", q, "--queue-max", "4",
+                           NULL};
+    h_device_start(&d, "dev-bound-2", args2);
+    assert_int_equal(h_device_wait(&d, 50000, NULL), 0);
+    assert_true(h_file_contains(d.err, "4 report(s) of an earlier run queued"));
+    assert_int_equal(h_dir_frames(q), 0);
+    cJSON *root;
+    cJSON *dev = h_edge_device(e.port, "dev-bound", &root);
+    assert_non_null(dev);
+    assert_int_equal((int)h_num(dev, "inferences"), 4 + 2);
+    cJSON_Delete(root);
+    assert_int_equal(h_edge_stop(&e), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_edge_never_started),
         cmocka_unit_test(test_local_decisions),
         cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_queue_bound_and_later_delivery),
     };
     return cmocka_run_group_tests(tests, h_setup, h_teardown);
 }

@@ -109,6 +109,7 @@ static void test_reconnect(void **state)
         else if (queued && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(l, "error")))
             back++;
     }
+    cJSON_Delete(lines);
     assert_true(queued >= 3);
     assert_true(back >= 1); /* talked to the edge again after the outage */
     assert_int_equal(h_dir_frames(q), 0);
