@@ -448,6 +448,9 @@ sciot_status sciot_wire_decode(const uint8_t *buf, size_t len, const sciot_model
     if (!reply && f->n_times != f->split)
         return sciot_fail(err, SCIOT_ERR_SPLIT_RANGE, "n_times is %lu, split k is %lu: must be equal",
                           (unsigned long)f->n_times, (unsigned long)f->split);
+    if ((f->flags & SCIOT_WIRE_F_LOCAL) && !reply && f->split != n_ops)
+        return sciot_fail(err, SCIOT_ERR_SPLIT_RANGE, "a LOCAL report has split k = %lu, it must be N = %lu",
+                          (unsigned long)f->split, (unsigned long)n_ops);
     const int32_t k = reply ? (int32_t)n_ops : (int32_t)f->split;
     /* 8. every record a tensor of the cut, once */
     for (uint32_t i = 0; i < f->n_tensors; i++) {
