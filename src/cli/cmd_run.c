@@ -24,32 +24,6 @@ static const char help[] =
     "               from the whole-model run.\n"
     "--no-compress  send raw payloads (default: run-length coded when smaller).\n";
 
-static cJSON *tensor_json(const sciot_model *m, int32_t t, const void *data)
-{
-    const sciot_tensor *tt = &m->tensors[t];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "tensor", t);
-    cJSON_AddStringToObject(o, "dtype", sciot_dtype_name(tt->dtype));
-    cJSON *shape = cJSON_AddArrayToObject(o, "shape");
-    for (int32_t d = 0; d < tt->rank; d++)
-        cJSON_AddItemToArray(shape, cJSON_CreateNumber(tt->dims[d]));
-    cJSON_AddNumberToObject(o, "scale", tt->scale);
-    cJSON_AddNumberToObject(o, "zero_point", tt->zero_point);
-    cJSON *arr = cJSON_AddArrayToObject(o, "data");
-    for (size_t i = 0; i < tt->elems; i++) {
-        double v;
-        switch (tt->dtype) {
-        case SCIOT_INT8: v = ((const int8_t *)data)[i]; break;
-        case SCIOT_UINT8: v = ((const uint8_t *)data)[i]; break;
-        case SCIOT_INT16: v = ((const int16_t *)data)[i]; break;
-        case SCIOT_INT32: v = ((const int32_t *)data)[i]; break;
-        case SCIOT_FLOAT32: v = ((const float *)data)[i]; break;
-        default: v = 0; break;
-        }
-        cJSON_AddItemToArray(arr, cJSON_CreateNumber(v));
-    }
-    return o;
-}
 
 static void print_text(const sciot_model *m, int32_t t, const void *data)
 {
@@ -203,7 +177,7 @@ static void print_outputs(const sciot_model *m, const sciot_engine *e, int json,
         cJSON *root = cJSON_CreateObject();
         cJSON *outs = cJSON_AddArrayToObject(root, "outputs");
         for (int32_t k = 0; k < m->n_outputs; k++)
-            cJSON_AddItemToArray(outs, tensor_json(m, m->outputs[k], sciot_engine_tensor(e, m->outputs[k])));
+            cJSON_AddItemToArray(outs, sciot_tensor_json(m, m->outputs[k], sciot_engine_tensor(e, m->outputs[k])));
         cJSON_AddNumberToObject(root, "time_us", (double)dt);
         if (split >= 0) {
             cJSON_AddNumberToObject(root, "split", split);
@@ -325,7 +299,7 @@ int cmd_run(int argc, char **argv)
             cJSON *outs = cJSON_AddArrayToObject(root, "outputs");
             for (int32_t k = 0; k < m->n_outputs; k++)
                 cJSON_AddItemToArray(outs,
-                                     tensor_json(m, m->outputs[k], sciot_engine_tensor(&s.engine, m->outputs[k])));
+                                     sciot_tensor_json(m, m->outputs[k], sciot_engine_tensor(&s.engine, m->outputs[k])));
             cJSON_AddNumberToObject(root, "time_us", (double)dt);
             cJSON_AddItemToObject(root, "splits", all);
             cJSON_AddBoolToObject(root, "all_match", mismatches == 0);

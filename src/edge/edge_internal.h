@@ -92,6 +92,7 @@ struct edge_service {
     pthread_mutex_t metrics_mu;
     int64_t started_ms;
     uint64_t requests[3], errors_4xx, errors_5xx, queue_full, tails, local_reports, n_reprofiles;
+    int64_t last_reprofile_ms;     /* edge_reprofile rate limit (metrics_mu) */
     double tail_us_sum, queue_us_sum;
 };
 

@@ -131,6 +131,7 @@ void edge_metrics_text(edge_service *s, edge_response *out)
     uint64_t req[3] = {s->requests[0], s->requests[1], s->requests[2]};
     uint64_t e4 = s->errors_4xx, e5 = s->errors_5xx, qf = s->queue_full, tails = s->tails, lr = s->local_reports;
     double tail_us = s->tail_us_sum, queue_us = s->queue_us_sum;
+    uint64_t reprofiles = s->n_reprofiles;
     pthread_mutex_unlock(&s->metrics_mu);
     pthread_mutex_lock(&s->q_mu);
     int qlen = s->q_len, busy = s->busy;
@@ -169,6 +170,9 @@ void edge_metrics_text(edge_service *s, edge_response *out)
     P("# HELP sciot_devices Registered devices.\n# TYPE sciot_devices gauge\nsciot_devices %d\n", ndev);
     P("# HELP sciot_arena_bytes Arena bytes per worker.\n# TYPE sciot_arena_bytes gauge\nsciot_arena_bytes %zu\n",
       s->arena_bytes);
+    P("# HELP sciot_edge_reprofiles_total Whole-model self-profiles run after start-up (rate-limited).\n"
+      "# TYPE sciot_edge_reprofiles_total counter\nsciot_edge_reprofiles_total %llu\n",
+      (unsigned long long)reprofiles);
     P("# HELP sciot_uptime_seconds Seconds since start.\n# TYPE sciot_uptime_seconds gauge\n"
       "sciot_uptime_seconds %.3f\n",
       (double)(edge_now_ms() - s->started_ms) / 1000.0);

@@ -341,20 +341,28 @@ void edge_register(edge_service *s, edge_transport tr, const char *json, size_t 
     response_json(out, 200, o);
 }
 
-void edge_decision(edge_service *s, edge_transport tr, const char *id, const char *token, edge_response *out)
+/* The registered device `id` when the request may act for it; NULL after
+ * filling `out` (400 bad id, 404 unknown, 401 token). */
+static edge_device *authorized_device(edge_service *s, const char *id, const char *token, edge_response *out)
 {
-    memset(out, 0, sizeof *out);
-    edge_count_request(s, tr);
     if (!id || !valid_device_id(id)) {
         edge_response_error(out, 400, "bad_device_id", "device_id is missing or invalid");
-        return;
+        return NULL;
     }
     edge_device *d = edge_find_device(s, id);
     if (!d) {
         edge_response_error(out, 404, "unknown_device", "device '%s' is not registered", id);
-        return;
+        return NULL;
     }
-    if (check_token(s, d, id, token, out))
+    return check_token(s, d, id, token, out) ? NULL : d;
+}
+
+void edge_decision(edge_service *s, edge_transport tr, const char *id, const char *token, edge_response *out)
+{
+    memset(out, 0, sizeof *out);
+    edge_count_request(s, tr);
+    edge_device *d = authorized_device(s, id, token, out);
+    if (!d)
         return;
     pthread_mutex_lock(&d->mu);
     if (!d->has_decision)
@@ -371,16 +379,8 @@ void edge_device_input(edge_service *s, edge_transport tr, const char *id, const
 {
     memset(out, 0, sizeof *out);
     edge_count_request(s, tr);
-    if (!id || !valid_device_id(id)) {
-        edge_response_error(out, 400, "bad_device_id", "device_id is missing or invalid");
-        return;
-    }
-    edge_device *d = edge_find_device(s, id);
-    if (!d) {
-        edge_response_error(out, 404, "unknown_device", "device '%s' is not registered", id);
-        return;
-    }
-    if (check_token(s, d, id, token, out))
+    edge_device *d = authorized_device(s, id, token, out);
+    if (!d)
         return;
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy) {
@@ -470,23 +470,6 @@ static void prediction_summary(const sciot_model *m, const sciot_engine *e, char
         snprintf(buf + at, cap - at, "%s]", tt->elems > 8 ? ",..." : "");
 }
 
-static cJSON *tensor_json(const sciot_model *m, int32_t t, const void *data)
-{
-    const sciot_tensor *tt = &m->tensors[t];
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "tensor", t);
-    cJSON_AddStringToObject(o, "dtype", sciot_dtype_name(tt->dtype));
-    cJSON *shape = cJSON_AddArrayToObject(o, "shape");
-    for (int32_t d = 0; d < tt->rank; d++)
-        cJSON_AddItemToArray(shape, cJSON_CreateNumber(tt->dims[d]));
-    cJSON_AddNumberToObject(o, "scale", tt->scale);
-    cJSON_AddNumberToObject(o, "zero_point", tt->zero_point);
-    cJSON *arr = cJSON_AddArrayToObject(o, "data");
-    for (size_t i = 0; i < tt->elems; i++)
-        cJSON_AddItemToArray(arr, cJSON_CreateNumber(tt->dtype == SCIOT_FLOAT32 ? ((const float *)data)[i]
-                                                                                 : ((const int8_t *)data)[i]));
-    return o;
-}
 
 /* Build the reply: a REPLY frame (or JSON) with the next decision. */
 static int build_reply(edge_service *s, edge_worker *w, const sciot_wire_frame *f, int ran_tail,
@@ -502,7 +485,7 @@ static int build_reply(edge_service *s, edge_worker *w, const sciot_wire_frame *
         cJSON *outs = cJSON_AddArrayToObject(o, "outputs");
         if (ran_tail)
             for (int32_t k = 0; k < m->n_outputs; k++)
-                cJSON_AddItemToArray(outs, tensor_json(m, m->outputs[k], sciot_engine_tensor(&w->engine, m->outputs[k])));
+                cJSON_AddItemToArray(outs, sciot_tensor_json(m, m->outputs[k], sciot_engine_tensor(&w->engine, m->outputs[k])));
         response_json(out, 200, o);
         return 0;
     }
@@ -840,8 +823,27 @@ static void profile_model(edge_service *s, edge_worker *w, int runs, float *out)
     free(all);
 }
 
+/* A re-profile runs the whole model 5 times on the calling worker, and its
+ * result serves every device. Under load each device's planner sees noisy
+ * edge times and asks for one on almost every request: bench/bench_edge
+ * (FOMO, 64 clients) measured 82% of the edge's CPU in re-profiles and 500
+ * tails/s. So at most one re-profile per EDGE_REPROFILE_MIN_MS for all
+ * devices together; requests in between are dropped (a device whose edge
+ * times stay unstable asks again). */
+#define EDGE_REPROFILE_MIN_MS 10000
+
 void edge_reprofile(edge_service *s, edge_worker *w)
 {
+    int64_t now = edge_now_ms();
+    pthread_mutex_lock(&s->metrics_mu);
+    int due = now - s->last_reprofile_ms >= EDGE_REPROFILE_MIN_MS;
+    if (due) {
+        s->last_reprofile_ms = now;
+        s->n_reprofiles++;
+    }
+    pthread_mutex_unlock(&s->metrics_mu);
+    if (!due)
+        return;
     float *prof = calloc((size_t)s->model.n_ops, sizeof *prof);
     if (!prof)
         return;
@@ -854,7 +856,6 @@ void edge_reprofile(edge_service *s, edge_worker *w)
         pthread_mutex_unlock(&d->mu);
     }
     pthread_rwlock_unlock(&s->reg_mu);
-    s->n_reprofiles++;
     free(prof);
 }
 

@@ -21,6 +21,11 @@ sciot_status sciot_write_file(const char *path, const void *data, size_t len, sc
  * H*W*2 bytes is accepted too. */
 sciot_status sciot_load_input(const char *path, const sciot_tensor *t, void *dst, sciot_error *err);
 
+/* {"tensor","dtype","shape","scale","zero_point","data"} of tensor t's bytes
+ * (int8/uint8/int16/int32 as integers, float32 as numbers). */
+struct cJSON;
+struct cJSON *sciot_tensor_json(const sciot_model *m, int32_t t, const void *data);
+
 /* Monotonic microseconds. */
 uint64_t sciot_now_us(void);
 
