@@ -10,6 +10,8 @@ PKGS=(
   libxnnpack-dev libpthreadpool-dev   # benchmark anchor
   libcivetweb-dev libmosquitto-dev mosquitto libsqlite3-dev sqlite3 libyaml-dev
   libcurl4-openssl-dev                # device client (HTTP)
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm   # Cortex-M4F firmware under qemu
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user       # aarch64 (Raspberry Pi) under qemu-user
 )
 missing=()
 for p in "${PKGS[@]}"; do
