@@ -36,7 +36,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
+#include <pwd.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +55,6 @@
 #include "sciot/engine.h"
 #include "sciot/wire.h"
 #include "testutil.h"
-
-extern char **environ;
 
 #define WAIT_MS 30000 /* generous: sanitizer builds on a busy machine */
 
@@ -104,6 +103,39 @@ static int port_accepts(int port)
     return ok;
 }
 
+/* Start argv[0] with stdin from /dev/null and stdout (and stderr when
+ * `log`) redirected. The child gets SIGKILL if this process dies (a CTest
+ * timeout, a crash), so no broker or edge outlives the test. */
+static pid_t spawn(char *const argv[], int out_fd, const char *log)
+{
+    pid_t parent = getpid();
+    int log_fd = log ? open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
+    int null_fd = open("/dev/null", O_RDONLY);
+    assert_true(null_fd >= 0 && (!log || log_fd >= 0));
+    pid_t pid = fork();
+    if (pid == 0) { /* only async-signal-safe calls until execv */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        dup2(null_fd, 0);
+        if (log_fd >= 0) {
+            dup2(log_fd, 1);
+            dup2(log_fd, 2);
+        }
+        if (out_fd >= 0)
+            dup2(out_fd, 1);
+        for (int fd = 3; fd < 1024; fd++)
+            close(fd);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(null_fd);
+    if (log_fd >= 0)
+        close(log_fd);
+    assert_true(pid > 0);
+    return pid;
+}
+
 static const char *find_mosquitto(void)
 {
     static char found[4096];
@@ -140,17 +172,15 @@ static void broker_start(broker *b)
         snprintf(log, sizeof log, "%s/mosquitto-%d.log", tmpdir, b->port);
         FILE *f = fopen(conf, "w");
         assert_non_null(f);
+        /* as root, mosquitto would switch to its own user, which clears the
+         * parent-death signal: tell it to stay who we are */
+        struct passwd *pw = getpwuid(geteuid());
         fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n", b->port);
+        if (pw && geteuid() == 0)
+            fprintf(f, "user %s\n", pw->pw_name);
         fclose(f);
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_adddup2(&fa, 1, 2);
         char *argv[] = {(char *)bin, "-c", conf, NULL};
-        int rc = posix_spawn(&b->pid, bin, &fa, NULL, argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        assert_int_equal(rc, 0);
+        b->pid = spawn(argv, -1, log);
         uint64_t end = ms_now() + 10000;
         int status;
         while (ms_now() < end) {
@@ -191,21 +221,13 @@ static void edge_start_cfg(edge_proc *e, int mqtt_port, const char *name, const 
     snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", mqtt_port);
     int fds[2];
     assert_int_equal(pipe(fds), 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_addclose(&fa, fds[1]);
     char *argv[16] = {(char *)sciot_bin, "edge", "--model", model_path, "--port", "0", "--db", db, "--mqtt", url};
     if (config) {
         argv[10] = "--config";
         argv[11] = (char *)config;
     }
-    int rc = posix_spawn(&e->pid, sciot_bin, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
+    e->pid = spawn(argv, fds[1], NULL);
     close(fds[1]);
-    assert_int_equal(rc, 0);
     char line[2048];
     size_t n = 0;
     uint64_t end = ms_now() + 120000;
