@@ -110,11 +110,11 @@ sciot_status sciot_conv2d_s8_packed(const sciot_conv_params *p, const sciot_chan
                             const int8_t *ip = in_b + ((size_t)iy * in_w + ix) * in_c + ic0;
                             const int8_t *fp = f_oc + ((size_t)ky * f_w + kx) * f_c;
                             for (int32_t ic = 0; ic < f_c; ++ic)
-                                acc += ((int32_t)ip[ic] + in_off) * (int32_t)fp[ic];
+                                acc = sk_wrap_add(acc, ((int32_t)ip[ic] + in_off) * (int32_t)fp[ic]);
                         }
                     }
                     if (bias)
-                        acc += bias[oc];
+                        acc = sk_wrap_add(acc, bias[oc]);
                     o[oc] = sk_requant(acc, q->multiplier[oc], q->shift[oc], out_off,
                                        act_min, act_max);
                 }

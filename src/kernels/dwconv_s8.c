@@ -110,11 +110,11 @@ sciot_status sciot_dwconv_s8_packed(const sciot_conv_params *p, const sciot_chan
                                     continue;
                                 const int32_t iv = in_b[((size_t)iy * in_w + ix) * in_c + ic];
                                 const int32_t fv = filter[((size_t)ky * f_w + kx) * out_c + oc];
-                                acc += (iv + in_off) * fv;
+                                acc = sk_wrap_add(acc, (iv + in_off) * fv);
                             }
                         }
                         if (bias)
-                            acc += bias[oc];
+                            acc = sk_wrap_add(acc, bias[oc]);
                         o[oc] = sk_requant(acc, q->multiplier[oc], q->shift[oc], out_off,
                                            act_min, act_max);
                     }

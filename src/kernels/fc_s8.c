@@ -25,9 +25,9 @@ sciot_status sciot_fc_s8(const sciot_fc_params *p, const sciot_channel_quant *q,
             const int8_t *w = filter + (size_t)u * in_features;
             int32_t acc = 0;
             for (int32_t k = 0; k < in_features; ++k)
-                acc += ((int32_t)x[k] + in_off) * ((int32_t)w[k] + f_off);
+                acc = sk_wrap_add(acc, ((int32_t)x[k] + in_off) * ((int32_t)w[k] + f_off));
             if (bias)
-                acc += bias[u];
+                acc = sk_wrap_add(acc, bias[u]);
             o[u] = sk_requant(acc, q->multiplier[u], q->shift[u], p->output_offset,
                               p->act_min, p->act_max);
         }

@@ -29,10 +29,11 @@ static inline int32_t sk_wrap_sub(int32_t a, int32_t b)
     return (int32_t)((uint32_t)a - (uint32_t)b);
 }
 
-/* a * 2^s, wrapping like the two's complement product TFLite computes. */
+/* a * 2^s, wrapping like the two's complement product TFLite computes
+ * (0 for s >= 32: every bit shifted out; a shift by >= 32 is undefined in C). */
 static inline int32_t sk_wrap_shl(int32_t a, int s)
 {
-    return (int32_t)((uint32_t)a << s);
+    return s >= 32 ? 0 : (int32_t)((uint32_t)a << s);
 }
 
 static inline int32_t sk_clamp(int32_t x, int32_t lo, int32_t hi)
