@@ -16,6 +16,7 @@ int cmd_edge(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_link(int argc, char **argv);
 
 /* One-line error on stderr ("sciot run: ..."), returns 1. */
 int cli_error(const char *cmd, const char *fmt, ...)

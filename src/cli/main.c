@@ -16,6 +16,7 @@ static const char usage[] =
     "  device --model M [--edge URL]     a device: split inferences with an edge, local fallback\n"
     "  plan --profile FILE [--json]      split decision and cost of every k for a profile\n"
     "  sim SCENARIO [--json]             planner vs oracle in a trace-driven simulation\n"
+    "  link --to HOST:PORT [--rate R]    an emulated network link (TCP proxy: delay, rate, schedule)\n"
     "\n"
     "Run 'sciot <command> --help' for the options of a command.\n";
 
@@ -118,6 +119,8 @@ int main(int argc, char **argv)
         return cmd_plan(argc - 1, argv + 1);
     if (!strcmp(cmd, "sim"))
         return cmd_sim(argc - 1, argv + 1);
+    if (!strcmp(cmd, "link"))
+        return cmd_link(argc - 1, argv + 1);
     if (!strcmp(cmd, "--version")) {
         puts("sciot 0.1.0");
         return 0;
