@@ -347,8 +347,7 @@ static int do_register(dev_run *st, const char *why)
                 fprintf(stderr, "sciot device: warning: edge %s refused the registration: %s; running locally\n",
                         st->o.edge, err.msg);
             st->warned_refused = 1;
-            st->edge_up = 1; /* it answers; it just does not want us */
-            st->warned_down = 1;
+            st->edge_up = 1; /* it answers; it just does not take us (yet) */
         } else {
             st->edge_up = 0;
             warn_down(st, err.msg);
@@ -570,8 +569,11 @@ static void print_summary(dev_run *st)
                 st->sum_network / nn, st->sum_edge / nn);
     fputc('\n', stderr);
     if (st->tr) {
-        fprintf(stderr, "sciot device: edge %s %s; %llu registration(s)", st->o.edge,
-                st->edge_up && st->registered ? "reachable" : st->registrations ? "unavailable at the end" : "never reachable",
+        const char *state = st->edge_up && st->registered ? "reachable"
+                            : st->warned_refused         ? "refuses this device"
+                            : st->registrations          ? "unavailable at the end"
+                                                         : "never reachable";
+        fprintf(stderr, "sciot device: edge %s %s; %llu registration(s)", st->o.edge, state,
                 (unsigned long long)st->registrations);
         if (st->q)
             fprintf(stderr, "; queue %s: %llu queued, %llu delivered, %llu dropped (full), %llu unusable, %zu pending",
