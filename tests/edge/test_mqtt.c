@@ -51,6 +51,9 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 
+#include "edge/config.h"
+#include "edge/mqtt.h"
+#include "edge/service.h"
 #include "host/host.h"
 #include "sciot/engine.h"
 #include "sciot/wire.h"
@@ -1163,6 +1166,119 @@ static void test_reconnect(void **state)
     assert_int_equal(st, 0);
 }
 
+/* ---- in process: edge_mqtt_start / stop against a service ------------------- */
+
+static edge_service *inproc_service(edge_config *cfg, int mqtt_port)
+{
+    edge_config_defaults(cfg);
+    assert_true(strlen(model_path) < sizeof cfg->model);
+    memcpy(cfg->model, model_path, strlen(model_path) + 1);
+    snprintf(cfg->db_path, sizeof cfg->db_path, ":memory:");
+    cfg->workers = 1;
+    cfg->http_enabled = false;
+    cfg->mqtt_enabled = true;
+    snprintf(cfg->mqtt_host, sizeof cfg->mqtt_host, "127.0.0.1");
+    cfg->mqtt_port = mqtt_port;
+    edge_service *svc = NULL;
+    sciot_error err = {0};
+    if (edge_service_create(&svc, cfg, &err))
+        fail_msg("edge_service_create: %s", err.msg);
+    return svc;
+}
+
+/* Settings edge_mqtt_start refuses, each with a message naming it. */
+static void test_start_validation(void **state)
+{
+    (void)state;
+    edge_config cfg;
+    edge_service *svc = inproc_service(&cfg, 1883);
+    struct {
+        const char *prefix, *group;
+        int qos, port;
+        const char *says;
+    } bad[] = {
+        {"a/+/b", "g", 1, 1883, "prefix"}, {"a/#", "g", 1, 1883, "prefix"}, {"$SYS", "g", 1, 1883, "prefix"},
+        {"/a", "g", 1, 1883, "prefix"},    {"a/", "g", 1, 1883, "prefix"},  {"a//b", "g", 1, 1883, "prefix"},
+        {"a", "g/h", 1, 1883, "group"},    {"a", "g+", 1, 1883, "group"},   {"a", "g", 3, 1883, "qos"},
+        {"a", "g", 1, 0, "port"},          {"a", "g", 1, 70000, "port"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        edge_config c = cfg;
+        snprintf(c.mqtt_prefix, sizeof c.mqtt_prefix, "%s", bad[i].prefix);
+        snprintf(c.mqtt_shared_group, sizeof c.mqtt_shared_group, "%s", bad[i].group);
+        c.mqtt_qos = bad[i].qos;
+        c.mqtt_port = bad[i].port;
+        edge_mqtt *m = (edge_mqtt *)1;
+        sciot_error err = {0};
+        assert_int_equal(edge_mqtt_start(&m, svc, &c, &err), SCIOT_ERR_INVALID_ARG);
+        assert_null(m);
+        if (!strstr(err.msg, bad[i].says))
+            fail_msg("case %zu: \"%s\" does not mention %s", i, err.msg, bad[i].says);
+    }
+    edge_mqtt_stop(NULL); /* a no-op */
+    assert_int_equal(edge_mqtt_connected(NULL), 0);
+    edge_service_destroy(svc);
+}
+
+/* No broker yet: start succeeds (after its bounded wait), keeps retrying
+ * with backoff, connects and subscribes once the broker appears, serves;
+ * stop is prompt. Stopping while the broker is unreachable is prompt too. */
+static void test_broker_late(void **state)
+{
+    (void)state;
+    broker b = {0};
+    b.port = free_port();
+    edge_config cfg;
+    edge_service *svc = inproc_service(&cfg, b.port);
+    edge_mqtt *m = NULL;
+    sciot_error err = {0};
+    uint64_t t0 = ms_now();
+    assert_int_equal(edge_mqtt_start(&m, svc, &cfg, &err), SCIOT_OK);
+    assert_non_null(m);
+    assert_true(ms_now() - t0 < 8000);
+    assert_int_equal(edge_mqtt_connected(m), 0);
+    broker_start(&b); /* on the port the edge is trying */
+    uint64_t end = ms_now() + WAIT_MS;
+    while (!edge_mqtt_connected(m) && ms_now() < end)
+        sleep_ms(50);
+    assert_int_equal(edge_mqtt_connected(m), 1);
+    client *c = client_start(b.port);
+    /* subscriptions follow the CONNACK: ask until answered */
+    char body[256];
+    snprintf(body, sizeof body, "{\"model_sha256\":\"%s\"}", g.sha_hex);
+    rx_msg r;
+    int answered = 0;
+    for (end = ms_now() + WAIT_MS; !answered && ms_now() < end;) {
+        publish(c, "sciot/late/register", body, strlen(body), NULL);
+        answered = take(c, "sciot/late/registered", 500, &r);
+    }
+    assert_true(answered);
+    rx_free(&r);
+    drain(c, 300);
+    send_result(c, "late", 6, 31, NULL);
+    r = expect(c, "sciot/late/reply");
+    check_reply(&r, 31, 1);
+    rx_free(&r);
+    edge_mqtt_stats st;
+    edge_mqtt_get_stats(m, &st);
+    assert_true(st.received >= 2 && st.answered >= 2);
+    assert_int_equal(st.connects, 1);
+    assert_int_equal(st.errors, 0);
+    client_stop(c);
+    t0 = ms_now();
+    edge_mqtt_stop(m);
+    assert_true(ms_now() - t0 < 3000);
+    broker_stop(&b);
+
+    /* stop during the backoff, with the broker gone */
+    cfg.mqtt_port = free_port();
+    assert_int_equal(edge_mqtt_start(&m, svc, &cfg, &err), SCIOT_OK);
+    t0 = ms_now();
+    edge_mqtt_stop(m);
+    assert_true(ms_now() - t0 < 1500);
+    edge_service_destroy(svc);
+}
+
 int main(void)
 {
     const struct CMUnitTest single[] = {
@@ -1177,11 +1293,17 @@ int main(void)
         cmocka_unit_test(test_backpressure_and_drain),
         cmocka_unit_test(test_reconnect),
     };
+    const struct CMUnitTest in_process[] = {
+        cmocka_unit_test(test_start_validation),
+        cmocka_unit_test(test_broker_late),
+    };
     if (setup(NULL))
         return 1;
     int rc = _cmocka_run_group_tests("mqtt_single_edge", single, sizeof single / sizeof single[0], setup_single,
                                      teardown_single);
     rc |= _cmocka_run_group_tests("mqtt_own_broker", own_broker, sizeof own_broker / sizeof own_broker[0], NULL,
+                                  NULL);
+    rc |= _cmocka_run_group_tests("mqtt_in_process", in_process, sizeof in_process / sizeof in_process[0], NULL,
                                   NULL);
     teardown(NULL);
     return rc;
