@@ -2,11 +2,10 @@
  * docs/PROTOCOL.md §5.
  *
  * Network thread. libmosquitto's own loop thread (mosquitto_loop_start →
- * mosquitto_loop_forever) returns for good on errors it deems fatal (a DNS
- * failure during a reconnect, a protocol error from the broker, a refused
- * authentication, ...) and sleeps its reconnect delay uninterruptibly, so a
- * broker outage could leave the edge deaf, or make shutdown wait up to the
- * maximum delay. This file therefore runs the same loop on its own thread:
+ * mosquitto_loop_forever) returns for good when mosquitto_loop reports an
+ * error it deems fatal (a protocol error from the broker, a refused
+ * authentication, a DNS failure, ...), which would leave the edge deaf until
+ * it is restarted. This file therefore runs the same loop on its own thread:
  * mosquitto_loop() while connected; on any error a reconnect after an
  * exponential backoff (1 s doubling to 30 s, reset by an accepted CONNACK)
  * that a stop interrupts at once. The client is put in threaded mode
