@@ -14,9 +14,10 @@
  * subscribes through $share/<group>/... so that several edge processes
  * share the requests.
  *
- * Threading: the client runs on libmosquitto's own thread
- * (mosquitto_loop_start), which reconnects with exponential backoff and
- * subscribes again on every connection. Registrations and decisions are
+ * Threading: the client runs on a network thread of this module (the loop
+ * of mosquitto_loop_start, but one that never gives up: see mqtt.c), which
+ * reconnects with exponential backoff and subscribes again on every
+ * connection. Registrations and decisions are
  * answered on that thread; results go to the service's worker pool and are
  * published from the completion callback. */
 #ifndef SCIOT_EDGE_MQTT_H
