@@ -26,6 +26,7 @@ typedef struct edge_device {
     /* the last answered request, completed by the next frame's telemetry */
     int pending;
     uint64_t pending_request_id;
+    int32_t pending_split;
     uint32_t pending_edge_us, pending_bytes_up, pending_bytes_down;
     double pending_device_ms;
     /* observability */

@@ -601,11 +601,24 @@ static void process_job(edge_service *s, edge_worker *w, edge_job *job)
         device_ms += sciot_wire_time(f, i) / 1000.0;
     if ((f->flags & SCIOT_WIRE_F_TELEMETRY) && d->pending && f->prev_request_id == d->pending_request_id &&
         f->prev_rtt_us >= d->pending_edge_us) {
-        ob.has_network = true;
-        ob.bytes_sent = d->pending_bytes_up;
-        ob.bytes_received = d->pending_bytes_down;
-        ob.net_us = (double)f->prev_rtt_us - (double)d->pending_edge_us;
-        network_ms = ob.net_us / 1000.0;
+        /* The sample (bytes, round trip) belongs to the previous request.
+         * Sent at another split, it is observed on its own at that split:
+         * attached to this request, the planner learned the previous
+         * frame's size as up_bytes[k] of this one (alternating k = 3 and
+         * k = N-2 of person_detect: up_bytes[3] 9.4 KB for 24.5 KB frames,
+         * up_bytes[N-2] 21 KB for 244-byte frames). */
+        sciot_observation nb;
+        memset(&nb, 0, sizeof nb);
+        sciot_observation *net = d->pending_split == k ? &ob : &nb;
+        nb.split = d->pending_split;
+        nb.edge_queue_us = -1;
+        net->has_network = true;
+        net->bytes_sent = d->pending_bytes_up;
+        net->bytes_received = d->pending_bytes_down;
+        net->net_us = (double)f->prev_rtt_us - (double)d->pending_edge_us;
+        if (net == &nb)
+            sciot_planner_observe(&d->planner, &nb, NULL);
+        network_ms = net->net_us / 1000.0;
         prev_edge_ms = d->pending_edge_us / 1000.0;
         d->last_network_ms = network_ms;
         d->last_total_ms = f->prev_rtt_us / 1000.0 + d->pending_device_ms;
@@ -620,6 +633,7 @@ static void process_job(edge_service *s, edge_worker *w, edge_job *job)
     /* remember this request so the device's next frame can report its round trip */
     d->pending = 1;
     d->pending_request_id = f->request_id;
+    d->pending_split = k;
     d->pending_edge_us = edge_us;
     d->pending_bytes_up = (uint32_t)job->len;
     d->pending_device_ms = device_ms;

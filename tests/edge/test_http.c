@@ -44,6 +44,7 @@
 #include <cjson/cJSON.h>
 #include <civetweb.h>
 #include <curl/curl.h>
+#include <sqlite3.h>
 
 #include "edge_proc.h"
 #include "sciot/engine.h"
@@ -989,6 +990,67 @@ static void test_telemetry(void **state)
     ep_head_free(&h);
 }
 
+/* The TELEMETRY sample belongs to the previous request: its frame size must
+ * be learned at that request's split. Regression: attached to the current
+ * request, alternating splits swapped the learned frame sizes (k = 3:
+ * 9.4 KB learned for 24.5 KB frames; k = N-2: 21 KB for 244 bytes). The
+ * learned sizes are read from the persisted planner state. */
+static void test_telemetry_split_change(void **state)
+{
+    (void)state;
+    const mdl *d = &g.pd;
+    int32_t n = d->m.n_ops;
+    ep_proc e;
+    edge_up(&e, d, "upbytes", "limits:\n  workers: 1\n");
+    reg(e.port, d, "ub-1", NULL, 1);
+    ep_head big, small;
+    head(&big, d, 3, 500);
+    head(&small, d, n - 2, 500);
+    size_t big_len = 0, small_len = 0;
+    uint32_t edge_us = 0;
+    for (uint64_t rid = 1; rid <= 8; rid++) {
+        const ep_head *h = rid % 2 ? &big : &small;
+        size_t len;
+        uint8_t *fr = rid == 1 ? frame(h, "ub-1", rid, &len)
+                               : ep_head_frame(h, "ub-1", rid, SCIOT_WIRE_F_TELEMETRY, rid - 1, edge_us + 3000, &len);
+        assert_non_null(fr);
+        hresp r;
+        hreq(e.port, "POST", "/api/device_inference_result", fr, len, NULL, &r);
+        assert_int_equal(r.status, 200);
+        check_reply(d, r.body, r.len, rid, 1, &edge_us);
+        hresp_free(&r);
+        free(fr);
+        *(h == &big ? &big_len : &small_len) = len;
+    }
+    cJSON *st = device_state(e.port, "ub-1");
+    assert_true(jnum(cJSON_GetObjectItem(st, "estimates"), "network_samples") >= 7);
+    cJSON_Delete(st);
+    edge_down(&e);
+
+    char db[512];
+    snprintf(db, sizeof db, "%s/upbytes.db", g.tmpdir);
+    sqlite3 *sq = NULL;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_open_v2(db, &sq, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(sq, "SELECT state_json FROM devices WHERE device_id = 'ub-1'", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    cJSON *pl = cJSON_Parse((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    sqlite3_close(sq);
+    const cJSON *ub = cJSON_GetObjectItemCaseSensitive(pl, "up_bytes");
+    assert_int_equal(cJSON_GetArraySize(ub), n + 1);
+    double ub_big = cJSON_GetArrayItem(ub, 3)->valuedouble, ub_small = cJSON_GetArrayItem(ub, n - 2)->valuedouble;
+    fprintf(stderr, "learned frame bytes: k=3 %.0f (frames of %zu), k=%d %.0f (frames of %zu)\n", ub_big, big_len,
+            n - 2, ub_small, small_len);
+    if (!(ub_big > 0.8 * (double)big_len && ub_big < 1.25 * (double)big_len) || !(ub_small < 4.0 * (double)small_len))
+        fail_msg("learned frame sizes swapped between splits: k=3 %.0f for %zu-byte frames, k=%d %.0f for %zu",
+                 ub_big, big_len, n - 2, ub_small, small_len);
+    cJSON_Delete(pl);
+    ep_head_free(&big);
+    ep_head_free(&small);
+}
+
 /* ---- WebSocket ---------------------------------------------------------------------------- */
 
 typedef struct {
@@ -1487,6 +1549,7 @@ int main(void)
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_telemetry),
+        cmocka_unit_test(test_telemetry_split_change),
         cmocka_unit_test(test_websocket),
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_concurrent_devices),
