@@ -27,10 +27,10 @@
  *
  * The buckets are shared by all connections of a direction; the pump starts
  * from a different connection each iteration so that no connection starves.
- * An idle bucket holds max(5 ms of traffic, two pieces), a piece being 2 ms
- * of traffic (1..16 KiB): the wake-ups stay at a few hundred per second at
- * any rate, a short message after an idle period is not sped up by more
- * than 5 ms, and a long transfer cannot beat `rate` by more than that. */
+ * Bytes leave in pieces of 1 ms of traffic (1 B..16 KiB), so a direction
+ * wakes up at most about a thousand times per second at any rate; an idle
+ * bucket holds one piece, so a message after an idle period is sped up by
+ * at most 1 ms and a long transfer cannot beat `rate` by more than that. */
 #define _GNU_SOURCE
 #include "experiments/link.h"
 
@@ -194,8 +194,8 @@ static void bucket_set_rate(bucket *b, double rate, int64_t now)
     b->rate = rate;
     if (rate <= 0)
         return;
-    b->piece = fmin(16384.0, fmax(1.0, floor(rate * 0.002)));
-    b->cap = fmax(2.0 * b->piece, rate * 0.005);
+    b->piece = fmin(16384.0, fmax(1.0, floor(rate * 0.001)));
+    b->cap = b->piece;
     if (was_unlimited || b->tokens > b->cap)
         b->tokens = b->cap;
 }
@@ -702,9 +702,9 @@ static void apply_steps(elink *l, int64_t now)
             l->down = s->down;
         }
         l->st.steps_applied++;
-        logf_(l, "step %zu (at_s=%g): delay_ms=%g jitter_ms=%g rate=%.0f loss_connect=%g %s%s%zu%s", l->next_step,
-              s->at_s, l->delay_ms, l->jitter_ms, l->b[0].rate, l->loss, l->down ? "DOWN" : "up",
-              reset ? " (" : "", reset, reset ? " connections reset)" : "");
+        logf_(l, "step %zu (at_s=%g): delay_ms=%g jitter_ms=%g rate=%.0f loss_connect=%g %s (%zu connections reset)",
+              l->next_step, s->at_s, l->delay_ms, l->jitter_ms, l->b[0].rate, l->loss, l->down ? "DOWN" : "up",
+              reset);
     }
 }
 

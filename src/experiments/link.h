@@ -11,9 +11,10 @@
  *      below 0; a chunk never leaves before the previous chunk of the same
  *      connection and direction, so byte order is kept);
  *   2. a token bucket of `rate` bytes/s shared by every connection of that
- *      direction, like the air time of one radio link (0: unlimited). The
- *      bucket holds a few ms of traffic, so a long transfer runs at `rate`
- *      and no faster. Only TCP payload bytes count.
+ *      direction, like the air time of one radio link (0: unlimited). An
+ *      idle bucket holds 1 ms of traffic, so a message is not sped up by
+ *      more than 1 ms and a long transfer runs at `rate` and no faster.
+ *      Only TCP payload bytes count (no headers).
  *
  * A 1-byte ping therefore takes 2 * delay; a bulk transfer runs at `rate`.
  * Ends of streams (FIN) travel through the delay line like data, so a
