@@ -674,7 +674,17 @@ static void process_job(edge_service *s, edge_worker *w, edge_job *job)
         .prediction = pred,
     };
     (void)prev_edge_ms;
-    edge_record_inference(s, &row);
+    /* A LOCAL report may repeat a request the edge already recorded (its
+     * reply was lost, the device fell back and queued the result): at least
+     * once delivery, recorded once. */
+    int duplicate = local && (f->flags & SCIOT_WIRE_F_LOCAL) && s->store &&
+                    edge_store_has_inference(s->store, f->device_id, f->request_id) == 1;
+    if (!duplicate) {
+        edge_record_inference(s, &row);
+        /* durable before the reply: a killed edge never loses a row the
+         * device believes delivered (WAL commit, no fsync: cheap) */
+        edge_store_flush(s->store, NULL);
+    }
     edge_count_tail(s, ran_tail, (double)(t_tail_end - t_start), queue_us);
     if (reprofile > 0)
         edge_reprofile(s, w);

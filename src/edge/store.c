@@ -71,6 +71,8 @@ static const char *const migrations[] = {
     "  prediction TEXT"
     ");"
     "CREATE INDEX inferences_device_time ON inferences (device_id, time_ms);",
+    /* 1 -> 2: find a device's request fast (duplicate reports, audits). */
+    "CREATE INDEX inferences_device_request ON inferences (device_id, request_id);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -89,6 +91,7 @@ enum {
     ST_INSERT_INFERENCE,
     ST_COUNT_ALL,
     ST_COUNT_DEVICE,
+    ST_HAS_REQUEST,
     ST_TOKEN,
     ST_LOAD_DEVICES,
     ST_LOAD_ESTIMATES,
@@ -113,6 +116,7 @@ static const char *const stmt_sql[ST_COUNT_] = {
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [ST_COUNT_ALL] = "SELECT count(*) FROM inferences",
     [ST_COUNT_DEVICE] = "SELECT count(*) FROM inferences WHERE device_id = ?1",
+    [ST_HAS_REQUEST] = "SELECT 1 FROM inferences WHERE device_id = ?1 AND request_id = ?2 LIMIT 1",
     [ST_TOKEN] = "SELECT token FROM devices WHERE device_id = ?1",
     [ST_LOAD_DEVICES] = "SELECT device_id, token, model_sha256, split, state_json FROM devices ORDER BY device_id",
     [ST_LOAD_ESTIMATES] = "SELECT side, op, ema_us, samples FROM device_estimates WHERE device_id = ?1 ORDER BY side, op",
@@ -696,4 +700,23 @@ int64_t edge_store_count_inferences(edge_store *s, const char *device_id)
     }
     pthread_mutex_unlock(&s->mu);
     return n;
+}
+
+int edge_store_has_inference(edge_store *s, const char *device_id, uint64_t request_id)
+{
+    if (!s || !device_id)
+        return -1;
+    int found = -1;
+    pthread_mutex_lock(&s->mu);
+    if (commit_batch(s, NULL) == SCIOT_OK) {
+        sqlite3_stmt *q = s->st[ST_HAS_REQUEST];
+        sqlite3_bind_text(q, 1, device_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)request_id);
+        int rc = sqlite3_step(q);
+        found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+        sqlite3_reset(q);
+        sqlite3_clear_bindings(q);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return found;
 }

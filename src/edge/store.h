@@ -22,7 +22,7 @@
 
 typedef struct edge_store edge_store;
 
-#define EDGE_STORE_SCHEMA_VERSION 1
+#define EDGE_STORE_SCHEMA_VERSION 2
 
 typedef struct {
     int64_t time_ms;           /* unix epoch milliseconds */
@@ -62,6 +62,8 @@ sciot_status edge_store_load_devices(edge_store *s, edge_store_device_cb cb, voi
 char *edge_store_device_token(edge_store *s, const char *device_id);
 
 sciot_status edge_store_add_inference(edge_store *s, const edge_inference_row *r, sciot_error *err);
+/* 1 if a row of (device_id, request_id) exists, 0 if not, -1 on error. */
+int edge_store_has_inference(edge_store *s, const char *device_id, uint64_t request_id);
 /* Number of inference rows (of one device, or all when device_id is NULL). */
 int64_t edge_store_count_inferences(edge_store *s, const char *device_id);
 

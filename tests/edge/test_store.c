@@ -121,7 +121,7 @@ static void schema_created(void **state)
     edge_store *s = open_ok(path);
     sqlite3 *db = peek_open(path);
     assert_int_equal(peek_int(db, "PRAGMA user_version"), EDGE_STORE_SCHEMA_VERSION);
-    assert_int_equal(peek_int(db, "PRAGMA user_version"), 1);
+    assert_int_equal(peek_int(db, "PRAGMA user_version"), 2);
     assert_int_equal(peek_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                                   "('devices', 'device_estimates', 'inferences')"),
                      3);
@@ -157,7 +157,7 @@ static void reopen_idempotent(void **state)
         assert_int_equal(edge_store_count_inferences(s, NULL), 1);
         edge_store_close(s);
     }
-    assert_int_equal(peek_path_int(path, "PRAGMA user_version"), 1);
+    assert_int_equal(peek_path_int(path, "PRAGMA user_version"), 2);
     assert_int_equal(peek_path_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 3);
 
     /* an in-memory database */
@@ -635,7 +635,7 @@ static void future_schema(void **state)
     assert_int_equal(sqlite3_exec(db, "CREATE TABLE devices (x); PRAGMA user_version = 99", NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    expect_open_error(path, SCIOT_ERR_BAD_VERSION, "schema version 99 is newer than this build supports (1)");
+    expect_open_error(path, SCIOT_ERR_BAD_VERSION, "schema version 99 is newer than this build supports (2)");
     /* refused without touching it */
     assert_int_equal(peek_path_int(path, "PRAGMA user_version"), 99);
 }
