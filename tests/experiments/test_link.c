@@ -4,7 +4,8 @@
  * and upper bounds generous (a loaded machine is slow, never fast):
  *
  *   - the ready line (port 0 → the real port) and the counters on SIGTERM;
- *   - a 1-byte ping takes >= 2 * delay (and < 2 * delay + 50 ms);
+ *   - a 1-byte ping takes >= 2 * delay (and < 2 * delay + 50 ms); with
+ *     --handshake the first one of a connection pays one more round trip;
  *   - a 2 MB echo at --rate 1000000 runs at 0.8..1.1 x the rate; every byte
  *     comes back in order (pattern and FNV-1a checksum);
  *   - jitter keeps byte order; a half-close arrives after the delay;
@@ -462,6 +463,23 @@ static void test_ping_rtt(void **state)
     assert_int_equal(link_stop(&l), 0);
 }
 
+static void test_handshake(void **state)
+{
+    (void)state;
+    /* --handshake: the first byte of a connection pays one more round trip */
+    linkp l;
+    assert_int_equal(link_start(&l, echo.port, "--delay-ms", "30", "--handshake", NULL), 0);
+    int fd = dial(l.port);
+    assert_true(fd >= 0);
+    double first = ping(fd), second = ping(fd);
+    print_message("--handshake, delay 30: first ping %.1f ms, second %.1f ms\n", first, second);
+    assert_true(first >= 120);
+    assert_true(second >= 60);
+    assert_true(second < 60 + 50);
+    close(fd);
+    assert_int_equal(link_stop(&l), 0);
+}
+
 static void test_rate(void **state)
 {
     (void)state;
@@ -892,6 +910,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ready_and_counters),
         cmocka_unit_test(test_ping_rtt),
+        cmocka_unit_test(test_handshake),
         cmocka_unit_test(test_rate),
         cmocka_unit_test(test_rate_shared),
         cmocka_unit_test(test_jitter_keeps_order),
