@@ -77,6 +77,9 @@ int cmd_edge(int argc, char **argv)
     if (edge_config_validate(&cfg, &err))
         return cli_error("edge", "%s", err.msg);
 
+    if (cfg.tls_certificate[0])
+        fprintf(stderr, "sciot edge: warning: civetweb 1.15's TLS resets connections after the handshake with "
+                        "OpenSSL 3 (Debian 12); terminate TLS in front of the edge (docs/EDGE.md, TLS)\n");
     /* block the stop signals in every thread; the main thread waits for them */
     sigset_t set;
     sigemptyset(&set);
