@@ -721,8 +721,13 @@ static void test_independent_devices(void **state)
     fprintf(stderr, "independent devices: slow -> k=%d (%s), fast -> k=%d (%s), N=%d\n", next_slow,
             cJSON_GetObjectItem(s, "reason")->valuestring, next_fast, cJSON_GetObjectItem(f, "reason")->valuestring,
             n);
-    assert_true(next_slow < n);
-    assert_int_equal(next_fast, n);
+    /* offloading pays for the slow device only (unless the planner is
+     * exploring or re-testing right now) */
+    const char *rs = cJSON_GetObjectItem(s, "reason")->valuestring, *rf = cJSON_GetObjectItem(f, "reason")->valuestring;
+    if (!(next_slow < n || !strcmp(rs, "explore") || !strcmp(rs, "retest")))
+        fail_msg("slow device told k=%d (%s): expected an offload", next_slow, rs);
+    if (!(next_fast == n || !strcmp(rf, "explore")))
+        fail_msg("fast device told k=%d (%s): expected local", next_fast, rf);
     const cJSON *ds = cJSON_GetObjectItem(cJSON_GetObjectItem(s, "estimates"), "device_us"),
                 *df = cJSON_GetObjectItem(cJSON_GetObjectItem(f, "estimates"), "device_us");
     for (int32_t i = 0; i < n; i++) {
