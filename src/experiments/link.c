@@ -15,7 +15,8 @@
  *      instant something becomes possible (a due time, or when the bucket
  *      will hold enough tokens for the next piece);
  *   3. recompute each socket's epoll interest: EPOLLIN while the stream is
- *      open and its queue is under the bound (back-pressure), EPOLLOUT while
+ *      open and its queue (payload plus per-chunk overhead, so tiny writes
+ *      are bounded too) is under the bound (back-pressure), EPOLLOUT while
  *      a write hit EAGAIN or the upstream connect is in progress; a socket
  *      with nothing to wait for is taken out of epoll (a shut-down socket
  *      would otherwise report EPOLLHUP forever);
@@ -66,6 +67,7 @@ typedef struct chunk {
 typedef struct {
     chunk *head, *tail;
     size_t queued;   /* payload bytes not written yet */
+    size_t mem;      /* queued + per-chunk overhead: what the bound limits */
     int64_t last_due;
     int eof_read;    /* the source sent its FIN: no more reads */
     int fin_sent;    /* shutdown(destination, SHUT_WR) done */
@@ -183,7 +185,8 @@ static void bucket_refill(bucket *b, int64_t now)
         if (b->tokens > cap)
             b->tokens = cap;
     }
-    b->last_us = now;
+    if (now > b->last_us)
+        b->last_us = now;
     b->backlogged = 0;
 }
 
@@ -454,6 +457,7 @@ static int enqueue(elink *l, conn *c, int s, const uint8_t *p, size_t len, int f
         q->head = k;
     q->tail = k;
     q->queued += len;
+    q->mem += sizeof *k + len;
     if (q->queued > l->st.max_queued[s])
         l->st.max_queued[s] = q->queued;
     return 0;
@@ -464,7 +468,7 @@ static void on_readable(elink *l, conn *c, int s)
 {
     dirq *q = &c->q[s];
     size_t bound = l->cfg->queue_bytes ? l->cfg->queue_bytes : ELINK_DEFAULT_QUEUE;
-    while (!c->dead && !q->eof_read && q->queued < bound) {
+    while (!c->dead && !q->eof_read && q->mem < bound) {
         ssize_t r = recv(c->ends[s].fd, l->buf, sizeof l->buf, 0);
         int64_t now = now_us();
         if (r > 0) {
@@ -511,6 +515,7 @@ static int64_t pump(elink *l, conn *c, int d, int64_t now)
             q->head = k->next;
             if (!q->head)
                 q->tail = NULL;
+            q->mem -= sizeof *k;
             free(k);
             if (c->q[1 - d].fin_sent)
                 conn_finish(l, c);
@@ -548,6 +553,7 @@ static int64_t pump(elink *l, conn *c, int d, int64_t now)
             q->head = k->next;
             if (!q->head)
                 q->tail = NULL;
+            q->mem -= sizeof *k + k->len;
             free(k);
         }
     }
@@ -561,7 +567,7 @@ static int update_interest(elink *l, conn *c, int s)
     size_t bound = l->cfg->queue_bytes ? l->cfg->queue_bytes : ELINK_DEFAULT_QUEUE;
     uint32_t want = 0;
     int connecting = s == 1 && c->connecting;
-    if (!connecting && !c->q[s].eof_read && c->q[s].queued < bound)
+    if (!connecting && !c->q[s].eof_read && c->q[s].mem < bound)
         want |= EPOLLIN;
     if (connecting || c->q[1 - s].blocked)
         want |= EPOLLOUT;

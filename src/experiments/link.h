@@ -29,8 +29,9 @@
  * the link started); chunks already queued keep their departure times.
  *
  * Buffering is bounded: a socket is not read while its direction of the
- * connection holds more than `queue_bytes` (TCP back-pressure reaches the
- * sender). One thread, an epoll loop over non-blocking sockets; the timeout
+ * connection holds more than `queue_bytes` (payload plus ~40 bytes per
+ * chunk, so a sender of tiny writes is bounded too; TCP back-pressure
+ * reaches the sender). One thread, an epoll loop over non-blocking sockets; the timeout
  * of each wait is the next instant something can happen (a chunk's
  * departure, enough tokens, a schedule step), so an idle link sleeps.
  * Linux only (epoll). */
