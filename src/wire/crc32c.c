@@ -11,6 +11,7 @@
  * sciot_crc32c(crc, data, len) chains: start with crc = 0, pass the previous
  * result to continue over the next piece. Check value: "123456789" ->
  * 0xE3069283. No heap, no state. */
+#include <string.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -387,12 +388,38 @@ static const uint32_t crc_table[CRC_TABLES][256] = {
 #endif
 };
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(SCIOT_CRC32C_SMALL)
+/* SSE4.2's crc32 instruction computes exactly this CRC (Castagnoli,
+ * reflected): 8 bytes per instruction, ~10x the table's speed. Chosen at run
+ * time, so the binary still runs on CPUs without it. */
+#define CRC_HW 1
+__attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t c, const uint8_t *p, size_t len)
+{
+    uint64_t c64 = c;
+    while (len >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8); /* x86 is little-endian: the wire's byte order */
+        c64 = __builtin_ia32_crc32di(c64, v);
+        p += 8;
+        len -= 8;
+    }
+    uint32_t c32 = (uint32_t)c64;
+    while (len--)
+        c32 = __builtin_ia32_crc32qi(c32, *p++);
+    return c32;
+}
+#endif
+
 uint32_t sciot_crc32c(uint32_t crc, const void *data, size_t len)
 {
     const uint8_t *p = data;
     uint32_t c = ~crc;
     if (!p)
         return crc;
+#ifdef CRC_HW
+    if (__builtin_cpu_supports("sse4.2"))
+        return ~crc_hw(c, p, len);
+#endif
 #if CRC_TABLES == 8
     while (len >= 8) {
         uint32_t lo = c ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);

@@ -7,6 +7,8 @@
  * differs from the fill byte) followed by the differing bytes. The fill byte
  * is the tensor's zero point. Size = ceil(n / 8) + (bytes != fill). One pass,
  * no state, no memory: cheap on a microcontroller. */
+#include <string.h>
+
 #include "wire/wire_internal.h"
 
 size_t sciot_zmask_size(const uint8_t *src, size_t len, uint8_t fill)
@@ -53,6 +55,18 @@ sciot_rle_result sciot_zmask_walk(const uint8_t *src, size_t len, uint8_t fill, 
         if (n < 8 && (mask >> n)) {
             *at = in - 1;
             return SCIOT_RLE_OVERRUN; /* bits for bytes past raw_len */
+        }
+        /* the two common groups in one step: all fill, all literal */
+        if (n == 8 && mask == 0) {
+            if (dst)
+                memset(dst + g, fill, 8);
+            continue;
+        }
+        if (n == 8 && mask == 0xFF && len - in >= 8) {
+            if (dst)
+                memcpy(dst + g, src + in, 8);
+            in += 8;
+            continue;
         }
         for (size_t i = 0; i < n; i++) {
             uint8_t v = fill;
