@@ -62,9 +62,11 @@ typedef struct {
     sciot_where where;         /* split, local (device ran all), edge (k = 0) */
     int32_t next_split;        /* the decision for the next request */
     uint32_t device_us;        /* operators run on the device (incl. a local fallback) */
-    uint32_t network_us;       /* round trip minus the edge's processing time */
+    uint32_t network_us;       /* round trip minus the edge's processing time (for a local
+                                * run: of its LOCAL report) */
     uint32_t edge_us;          /* edge processing time (from the reply) */
-    uint32_t total_us;         /* wall time of the whole request */
+    uint32_t total_us;         /* request start -> prediction ready (a LOCAL report sent
+                                * after a local run is not counted: the answer is ready) */
     uint32_t bytes_sent, bytes_received;
     int fell_back;             /* the edge failed; [k, N) ran locally */
     int report_pending;        /* a LOCAL report could not be delivered */

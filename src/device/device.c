@@ -263,6 +263,9 @@ sciot_status sciot_device_infer(sciot_device *d, sciot_device_result *r, sciot_e
         r->device_us += tail_us;
     }
     r->where = SCIOT_WHERE_LOCAL;
+    /* The prediction is ready here: that is the request's latency. The
+     * report below is bookkeeping for the edge, not on the answer's path. */
+    uint32_t answer_us = (uint32_t)(d->pf.now_us(d->pf.ctx) - t0);
     /* A LOCAL report: the outputs and every operator's time. After a
      * fallback it is only queued (the edge just failed); otherwise it is
      * sent now and doubles as a probe of the edge. */
@@ -282,7 +285,7 @@ sciot_status sciot_device_infer(sciot_device *d, sciot_device_result *r, sciot_e
         d->edge_ok = 1;
     }
     r->next_split = d->split;
-    r->total_us = (uint32_t)(d->pf.now_us(d->pf.ctx) - t0);
+    r->total_us = answer_us;
     return SCIOT_OK;
 }
 
