@@ -77,17 +77,7 @@ void cli_fill_random_inputs(cli_session *s)
     const sciot_model *m = &s->model;
     uint32_t x = 1;
     for (int32_t k = 0; k < m->n_inputs; k++) {
-        const sciot_tensor *t = &m->tensors[m->inputs[k]];
-        uint8_t *p = sciot_engine_tensor(&s->engine, m->inputs[k]);
-        for (size_t b = 0; b < t->bytes; b++) {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            p[b] = (uint8_t)(x >> 24);
-        }
-        if (t->dtype == SCIOT_FLOAT32)
-            for (size_t e = 0; e < t->elems; e++)
-                ((float *)p)[e] = (float)(p[4 * e] & 0xff) / 255.0f;
+        sciot_fill_random(&m->tensors[m->inputs[k]], sciot_engine_tensor(&s->engine, m->inputs[k]), &x);
     }
 }
 

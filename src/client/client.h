@@ -59,6 +59,10 @@ uint32_t client_ms_left(uint64_t deadline_ms);
 uint64_t client_now_ms(void);
 /* Request id of a wire frame (bytes 12..19), 0 when too short. */
 uint64_t client_frame_request_id(const uint8_t *f, size_t len);
+/* Copy a received reply (malloc'd `data`, freed here) into resp[cap]; marks
+ * the exchange a success (last_status 200). */
+sciot_status client_take_reply(client_transport *t, uint8_t *data, size_t len, uint8_t *resp, size_t cap,
+                               size_t *resp_len, sciot_error *err);
 
 sciot_status client_http_open(client_transport **t, const char *url, const char *token, sciot_error *err);
 sciot_status client_ws_open(client_transport **t, const char *url, const char *token, sciot_error *err);

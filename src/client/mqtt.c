@@ -286,15 +286,7 @@ static sciot_status mq_exchange(client_transport *t, const uint8_t *req, size_t 
                           timeout_ms, &r, err);
     if (s)
         return s;
-    t->last_status = 200;
-    if (r.len > resp_cap) {
-        free(r.data);
-        return sciot_fail(err, SCIOT_ERR_LENGTH, "reply of %zu bytes, the reply buffer holds %zu", r.len, resp_cap);
-    }
-    memcpy(resp, r.data, r.len);
-    *resp_len = r.len;
-    free(r.data);
-    return SCIOT_OK;
+    return client_take_reply(t, r.data, r.len, resp, resp_cap, resp_len, err);
 }
 
 static void mq_destroy(client_transport *t)

@@ -87,3 +87,17 @@ uint64_t client_frame_request_id(const uint8_t *f, size_t len)
         v = (v << 8) | f[12 + i];
     return v;
 }
+
+sciot_status client_take_reply(client_transport *t, uint8_t *data, size_t len, uint8_t *resp, size_t cap,
+                               size_t *resp_len, sciot_error *err)
+{
+    t->last_status = 200;
+    if (len > cap) {
+        free(data);
+        return sciot_fail(err, SCIOT_ERR_LENGTH, "reply of %zu bytes, the reply buffer holds %zu", len, cap);
+    }
+    memcpy(resp, data, len);
+    *resp_len = len;
+    free(data);
+    return SCIOT_OK;
+}

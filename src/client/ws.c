@@ -413,15 +413,7 @@ static sciot_status ws_exchange(client_transport *t, const uint8_t *req, size_t 
                           timeout_ms, &m, err);
     if (s)
         return s;
-    t->last_status = 200;
-    if (m.len > resp_cap) {
-        free(m.data);
-        return sciot_fail(err, SCIOT_ERR_LENGTH, "reply of %zu bytes, the reply buffer holds %zu", m.len, resp_cap);
-    }
-    memcpy(resp, m.data, m.len);
-    *resp_len = m.len;
-    free(m.data);
-    return SCIOT_OK;
+    return client_take_reply(t, m.data, m.len, resp, resp_cap, resp_len, err);
 }
 
 static void ws_destroy(client_transport *t)

@@ -26,6 +26,10 @@ sciot_status sciot_load_input(const char *path, const sciot_tensor *t, void *dst
 struct cJSON;
 struct cJSON *sciot_tensor_json(const sciot_model *m, int32_t t, const void *data);
 
+/* Fill a tensor's bytes with xorshift32 noise from *state (float32: values
+ * in [0, 1)); deterministic for a given state. */
+void sciot_fill_random(const sciot_tensor *t, void *dst, uint32_t *state);
+
 /* Monotonic microseconds. */
 uint64_t sciot_now_us(void);
 

@@ -1,4 +1,5 @@
-/* tensor_json.c — one tensor as JSON, for the CLI and the edge's answers. */
+/* tensor_json.c — one tensor as JSON, for the CLI and the edge's answers;
+ * deterministic noise inputs for benchmarks and demos. */
 #include <cjson/cJSON.h>
 
 #include "host/host.h"
@@ -28,4 +29,20 @@ cJSON *sciot_tensor_json(const sciot_model *m, int32_t t, const void *data)
         cJSON_AddItemToArray(arr, cJSON_CreateNumber(v));
     }
     return o;
+}
+
+void sciot_fill_random(const sciot_tensor *t, void *dst, uint32_t *state)
+{
+    uint8_t *p = dst;
+    uint32_t x = *state ? *state : 1u;
+    for (size_t b = 0; b < t->bytes; b++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        p[b] = (uint8_t)(x >> 24);
+    }
+    if (t->dtype == SCIOT_FLOAT32)
+        for (size_t e = 0; e < t->elems; e++)
+            ((float *)p)[e] = (float)(p[4 * e] & 0xff) / 255.0f;
+    *state = x;
 }
