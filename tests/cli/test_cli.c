@@ -20,134 +20,75 @@
 
 #include "testutil.h"
 
-static const char *bin;
-static char tmpdir[256];
-
-typedef struct {
-    int status;
-    char *out, *err;
-    size_t out_len;
-} result;
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    if (f) {
-        size_t got;
-        while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-            n += got;
-            if (n == cap)
-                buf = realloc(buf, (cap *= 2) + 1);
-        }
-        fclose(f);
-    }
-    buf[n] = 0;
-    if (len)
-        *len = n;
-    return buf;
-}
-
-static result run(const char *fmt, ...)
-{
-    char args[8192], cmd[9000], o[300], e[300];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(o, sizeof o, "%s/out", tmpdir);
-    snprintf(e, sizeof e, "%s/err", tmpdir);
-    snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>'%s'", bin, args, o, e);
-    int st = system(cmd);
-    result r;
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-    r.out = slurp(o, &r.out_len);
-    r.err = slurp(e, NULL);
-    return r;
-}
-
-static void done(result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
+#include "cli_run.h"
 
 static void help_on_every_command(void **st)
 {
     (void)st;
     const char *cmds[] = {"--help", "inspect --help", "run --help", "bench --help"};
     for (size_t i = 0; i < 4; i++) {
-        result r = run("%s", cmds[i]);
+        tu_result r = tu_cli_run("%s", cmds[i]);
         assert_int_equal(r.status, 0);
         assert_non_null(strstr(r.out, "usage"));
-        done(&r);
+        tu_cli_done(&r);
     }
-    result r = run("frobnicate");
+    tu_result r = tu_cli_run("frobnicate");
     assert_int_not_equal(r.status, 0);
-    done(&r);
+    tu_cli_done(&r);
 }
 
 static void errors_are_one_line(void **st)
 {
     (void)st;
     const char *models = tu_models_dir();
-    result r = run("run /nonexistent/model.tflite x.bin");
+    tu_result r = tu_cli_run("run /nonexistent/model.tflite x.bin");
     assert_int_not_equal(r.status, 0);
-    assert_int_equal(count_lines(r.err), 1);
+    assert_int_equal(tu_count_lines(r.err), 1);
     assert_non_null(strstr(r.err, "/nonexistent/model.tflite"));
-    done(&r);
-    r = run("inspect");
+    tu_cli_done(&r);
+    r = tu_cli_run("inspect");
     assert_int_not_equal(r.status, 0);
-    assert_int_equal(count_lines(r.err), 1);
-    done(&r);
-    r = run("bench x --runs zero");
+    assert_int_equal(tu_count_lines(r.err), 1);
+    tu_cli_done(&r);
+    r = tu_cli_run("bench x --runs zero");
     assert_int_not_equal(r.status, 0);
-    done(&r);
+    tu_cli_done(&r);
     /* a file that is not a model */
     char p[512];
-    snprintf(p, sizeof p, "%s/not_a_model.tflite", tmpdir);
+    snprintf(p, sizeof p, "%s/not_a_model.tflite", tu_cli_tmpdir());
     FILE *f = fopen(p, "wb");
     fputs("this is not a flatbuffer at all", f);
     fclose(f);
-    r = run("inspect '%s'", p);
+    r = tu_cli_run("inspect '%s'", p);
     assert_int_not_equal(r.status, 0);
-    assert_int_equal(count_lines(r.err), 1);
+    assert_int_equal(tu_count_lines(r.err), 1);
     assert_non_null(strstr(r.err, "bad identifier"));
-    done(&r);
+    tu_cli_done(&r);
     if (!models)
         return;
     /* truncated real model */
     size_t len;
     uint8_t *d = tu_read(models, "person_detect/model.tflite", &len);
-    snprintf(p, sizeof p, "%s/trunc.tflite", tmpdir);
+    snprintf(p, sizeof p, "%s/trunc.tflite", tu_cli_tmpdir());
     f = fopen(p, "wb");
     fwrite(d, 1, len / 2, f);
     fclose(f);
     free(d);
-    r = run("inspect '%s'", p);
+    r = tu_cli_run("inspect '%s'", p);
     assert_int_not_equal(r.status, 0);
-    assert_int_equal(count_lines(r.err), 1);
+    assert_int_equal(tu_count_lines(r.err), 1);
     assert_non_null(strstr(r.err, "trunc.tflite"));
-    done(&r);
+    tu_cli_done(&r);
     /* an input that is neither the right size nor an image */
-    snprintf(p, sizeof p, "%s/junk.bin", tmpdir);
+    snprintf(p, sizeof p, "%s/junk.bin", tu_cli_tmpdir());
     f = fopen(p, "wb");
     fputs("junk", f);
     fclose(f);
-    r = run("run '%s/person_detect/model.tflite' '%s'", models, p);
+    r = tu_cli_run("run '%s/person_detect/model.tflite' '%s'", models, p);
     assert_int_not_equal(r.status, 0);
-    assert_int_equal(count_lines(r.err), 1);
+    assert_int_equal(tu_count_lines(r.err), 1);
     assert_non_null(strstr(r.err, "junk.bin"));
-    done(&r);
+    tu_cli_done(&r);
 }
 
 /* Compare the "data" array of output 0 with a golden file. */
@@ -178,65 +119,65 @@ static void run_raw_and_images(void **st)
     const char *models = tu_require_models();
     char p[512];
     /* raw tensor input */
-    result r = run("run '%s/person_detect/model.tflite' '%s/person_detect/cases/tflm_person_bmp.in.bin' --json",
+    tu_result r = tu_cli_run("run '%s/person_detect/model.tflite' '%s/person_detect/cases/tflm_person_bmp.in.bin' --json",
                    models, models);
     assert_int_equal(r.status, 0);
     assert_output_equals(r.out, models, "person_detect/cases/tflm_person_bmp.out.bin");
-    done(&r);
+    tu_cli_done(&r);
 
     /* FOMO takes RGB with scale 1/255, zp -128: q = pixel - 128 exactly, so
      * the OpenMV crop written as PNG and BMP must reproduce the golden. */
     size_t len;
     uint8_t *rgb = tu_read(models, "images/openmv_faces_center_crop_96x96_rgb888.raw", &len);
     assert_int_equal(len, 96 * 96 * 3);
-    snprintf(p, sizeof p, "%s/faces.png", tmpdir);
+    snprintf(p, sizeof p, "%s/faces.png", tu_cli_tmpdir());
     assert_true(stbi_write_png(p, 96, 96, 3, rgb, 96 * 3));
-    r = run("run '%s/fomo_face/model.tflite' '%s' --json", models, p);
+    r = tu_cli_run("run '%s/fomo_face/model.tflite' '%s' --json", models, p);
     assert_int_equal(r.status, 0);
     assert_output_equals(r.out, models, "fomo_face/cases/openmv_faces_crop.out.bin");
-    done(&r);
-    snprintf(p, sizeof p, "%s/faces.bmp", tmpdir);
+    tu_cli_done(&r);
+    snprintf(p, sizeof p, "%s/faces.bmp", tu_cli_tmpdir());
     assert_true(stbi_write_bmp(p, 96, 96, 3, rgb));
-    r = run("run '%s/fomo_face/model.tflite' '%s' --json", models, p);
+    r = tu_cli_run("run '%s/fomo_face/model.tflite' '%s' --json", models, p);
     assert_int_equal(r.status, 0);
     assert_output_equals(r.out, models, "fomo_face/cases/openmv_faces_crop.out.bin");
-    done(&r);
+    tu_cli_done(&r);
     free(rgb);
 
     /* grayscale model from a gray PNG (tire classifier, q = byte - 128) */
     uint8_t *gray = tu_read(models, "images/esp_person_detect_sample0_person_96x96_gray.raw", &len);
     assert_int_equal(len, 96 * 96);
-    snprintf(p, sizeof p, "%s/gray.png", tmpdir);
+    snprintf(p, sizeof p, "%s/gray.png", tu_cli_tmpdir());
     assert_true(stbi_write_png(p, 96, 96, 1, gray, 96));
-    r = run("run '%s/mobilenetv2_tire/model.tflite' '%s' --json", models, p);
+    r = tu_cli_run("run '%s/mobilenetv2_tire/model.tflite' '%s' --json", models, p);
     assert_int_equal(r.status, 0);
     assert_output_equals(r.out, models, "mobilenetv2_tire/cases/esp_sample0_person.out.bin");
-    done(&r);
+    tu_cli_done(&r);
     /* the same gray image as RGB: converted back to one channel */
     uint8_t *rgb3 = malloc(96 * 96 * 3);
     for (int i = 0; i < 96 * 96; i++)
         rgb3[3 * i] = rgb3[3 * i + 1] = rgb3[3 * i + 2] = gray[i];
-    snprintf(p, sizeof p, "%s/gray_rgb.png", tmpdir);
+    snprintf(p, sizeof p, "%s/gray_rgb.png", tu_cli_tmpdir());
     assert_true(stbi_write_png(p, 96, 96, 3, rgb3, 96 * 3));
-    r = run("run '%s/mobilenetv2_tire/model.tflite' '%s' --json", models, p);
+    r = tu_cli_run("run '%s/mobilenetv2_tire/model.tflite' '%s' --json", models, p);
     assert_int_equal(r.status, 0);
     assert_output_equals(r.out, models, "mobilenetv2_tire/cases/esp_sample0_person.out.bin");
-    done(&r);
+    tu_cli_done(&r);
     free(rgb3);
     /* a larger image is resized: shape and dtype of the output stay right */
     uint8_t *big = malloc(192 * 192);
     for (int y = 0; y < 192; y++)
         for (int x = 0; x < 192; x++)
             big[y * 192 + x] = gray[(y / 2) * 96 + x / 2];
-    snprintf(p, sizeof p, "%s/big.jpg", tmpdir);
+    snprintf(p, sizeof p, "%s/big.jpg", tu_cli_tmpdir());
     assert_true(stbi_write_jpg(p, 192, 192, 1, big, 95));
-    r = run("run '%s/person_detect/model.tflite' '%s' --json", models, p);
+    r = tu_cli_run("run '%s/person_detect/model.tflite' '%s' --json", models, p);
     assert_int_equal(r.status, 0);
     cJSON *root = cJSON_Parse(r.out);
     cJSON *o = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "outputs"), 0);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "data")), 2);
     cJSON_Delete(root);
-    done(&r);
+    tu_cli_done(&r);
     free(big);
     free(gray);
 }
@@ -245,7 +186,7 @@ static void inspect_json_contract(void **st)
 {
     (void)st;
     const char *models = tu_require_models();
-    result r = run("inspect '%s/fomo_face/model.tflite' --json", models);
+    tu_result r = tu_cli_run("inspect '%s/fomo_face/model.tflite' --json", models);
     assert_int_equal(r.status, 0);
     cJSON *root = cJSON_Parse(r.out);
     assert_non_null(root);
@@ -281,7 +222,7 @@ static void inspect_json_contract(void **st)
     assert_int_equal((long)cJSON_GetObjectItem(tot, "arena_bytes")->valuedouble,
                      (long)cJSON_GetObjectItem(cJSON_GetArrayItem(splits, n), "head_arena_bytes")->valuedouble);
     cJSON_Delete(root);
-    done(&r);
+    tu_cli_done(&r);
 }
 
 /* `sciot run --split all`: for every int8 model and golden case, every split
@@ -313,7 +254,7 @@ static void split_all_every_case(void **st)
                 cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(kase, "outputs"), 0), "file")->valuestring;
             char golden[512];
             snprintf(golden, sizeof golden, "%s/%s", entry->string, out);
-            result r = run("run '%s/%s' '%s/%s/%s' --split all --json", models, model, models, entry->string, in);
+            tu_result r = tu_cli_run("run '%s/%s' '%s/%s/%s' --split all --json", models, model, models, entry->string, in);
             if (r.status != 0)
                 fprintf(stderr, "%s %s: %s", entry->string, in, r.err);
             assert_int_equal(r.status, 0);
@@ -330,9 +271,9 @@ static void split_all_every_case(void **st)
                 assert_true(cJSON_GetObjectItem(sp, "frame_bytes")->valuedouble > 0);
             }
             cJSON_Delete(root);
-            done(&r);
+            tu_cli_done(&r);
             /* one explicit split point in the middle, raw payloads */
-            r = run("run '%s/%s' '%s/%s/%s' --split %d --no-compress --json", models, model, models, entry->string, in,
+            r = tu_cli_run("run '%s/%s' '%s/%s/%s' --split %d --no-compress --json", models, model, models, entry->string, in,
                     n / 2);
             assert_int_equal(r.status, 0);
             assert_output_equals(r.out, models, golden);
@@ -340,24 +281,24 @@ static void split_all_every_case(void **st)
             assert_int_equal(cJSON_GetObjectItem(root, "split")->valueint, n / 2);
             assert_true(cJSON_GetObjectItem(root, "frame_bytes")->valuedouble > 0);
             cJSON_Delete(root);
-            done(&r);
+            tu_cli_done(&r);
             cases++;
         }
     }
     assert_true(cases >= 20);
     cJSON_Delete(index);
-    result r = run("run '%s/person_detect/model.tflite' '%s/person_detect/cases/tflm_person_bmp.in.bin' --split 99",
+    tu_result r = tu_cli_run("run '%s/person_detect/model.tflite' '%s/person_detect/cases/tflm_person_bmp.in.bin' --split 99",
                    models, models);
     assert_int_not_equal(r.status, 0);
-    assert_int_equal(count_lines(r.err), 1);
-    done(&r);
+    assert_int_equal(tu_count_lines(r.err), 1);
+    tu_cli_done(&r);
 }
 
 static void bench_json_contract(void **st)
 {
     (void)st;
     const char *models = tu_require_models();
-    result r = run("bench '%s/micro_speech/model.tflite' --runs 3 --warmup 1 --json", models);
+    tu_result r = tu_cli_run("bench '%s/micro_speech/model.tflite' --runs 3 --warmup 1 --json", models);
     assert_int_equal(r.status, 0);
     cJSON *root = cJSON_Parse(r.out);
     assert_non_null(root);
@@ -365,18 +306,12 @@ static void bench_json_contract(void **st)
     assert_true(cJSON_GetObjectItem(root, "total_median_us")->valuedouble > 0);
     assert_true(cJSON_GetObjectItem(root, "macs")->valuedouble > 0);
     cJSON_Delete(root);
-    done(&r);
+    tu_cli_done(&r);
 }
 
 int main(void)
 {
-    bin = getenv("SCIOT_BIN");
-    if (!bin) {
-        fprintf(stderr, "SCIOT_BIN is not set (run through ctest)\n");
-        return 1;
-    }
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/sciot_cli_XXXXXX");
-    if (!mkdtemp(tmpdir))
+    if (tu_cli_init())
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(help_on_every_command), cmocka_unit_test(errors_are_one_line),
@@ -384,9 +319,6 @@ int main(void)
         cmocka_unit_test(bench_json_contract),   cmocka_unit_test(split_all_every_case),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        rc |= 0;
+    tu_cli_cleanup();
     return rc;
 }

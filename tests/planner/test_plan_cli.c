@@ -18,64 +18,12 @@
 
 #include <cjson/cJSON.h>
 
-static const char *bin;
-static char tmpdir[256];
-
-typedef struct {
-    int status;
-    char *out, *err;
-} result;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = malloc(cap + 1);
-    if (f) {
-        while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-            n += got;
-            if (n == cap)
-                buf = realloc(buf, (cap *= 2) + 1);
-        }
-        fclose(f);
-    }
-    buf[n] = 0;
-    return buf;
-}
-
-static result run(const char *fmt, ...)
-{
-    char args[4096], cmd[5000], o[300], e[300];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
-    snprintf(o, sizeof o, "%s/out", tmpdir);
-    snprintf(e, sizeof e, "%s/err", tmpdir);
-    snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>'%s'", bin, args, o, e);
-    int st = system(cmd);
-    result r = {WIFEXITED(st) ? WEXITSTATUS(st) : 128, slurp(o), slurp(e)};
-    return r;
-}
-
-static void done(result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static int lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
+#include "cli_run.h"
 
 static const char *write_file(const char *name, const char *text)
 {
     static char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    snprintf(path, sizeof path, "%s/%s", tu_cli_tmpdir(), name);
     FILE *f = fopen(path, "w");
     fputs(text, f);
     fclose(f);
@@ -90,7 +38,7 @@ static void plan_good_profile(void **st)
 {
     (void)st;
     const char *p = write_file("good.json", "{" GOOD_FIELDS ",\"rtt_ms\":5,\"bandwidth_bytes_per_s\":1000000}");
-    result r = run("plan --profile '%s' --json", p);
+    tu_result r = tu_cli_run("plan --profile '%s' --json", p);
     assert_int_equal(r.status, 0);
     cJSON *j = cJSON_Parse(r.out);
     assert_non_null(j);
@@ -104,38 +52,38 @@ static void plan_good_profile(void **st)
         assert_true(fabs(cJSON_GetArrayItem(c, k)->valuedouble - want[k]) < 1e-9);
     assert_int_equal(cJSON_GetArraySize(j), 3); /* exactly split, offloading_layer_index, cost */
     cJSON_Delete(j);
-    done(&r);
+    tu_cli_done(&r);
 
     /* full offload: offloading_layer_index is null */
     p = write_file("offload.json", "{\"device_us\":[10000,10000],\"edge_us\":[10,10],\"cut_bytes\":[100,100,100],"
                                    "\"rtt_ms\":1,\"bandwidth_bytes_per_s\":\"inf\"}");
-    r = run("plan --profile '%s' --json", p);
+    r = tu_cli_run("plan --profile '%s' --json", p);
     assert_int_equal(r.status, 0);
     j = cJSON_Parse(r.out);
     assert_int_equal(cJSON_GetObjectItem(j, "split")->valueint, 0);
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "offloading_layer_index")));
     cJSON_Delete(j);
-    done(&r);
+    tu_cli_done(&r);
 
     /* no link: local only, the offloading costs are null */
     p = write_file("nolink.json", "{" GOOD_FIELDS ",\"rtt_ms\":5,\"bandwidth_bytes_per_s\":0}");
-    r = run("plan --profile '%s' --json", p);
+    r = tu_cli_run("plan --profile '%s' --json", p);
     assert_int_equal(r.status, 0);
     j = cJSON_Parse(r.out);
     assert_int_equal(cJSON_GetObjectItem(j, "split")->valueint, 3);
     assert_int_equal(cJSON_GetObjectItem(j, "offloading_layer_index")->valueint, 2);
     assert_true(cJSON_IsNull(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "cost"), 0)));
     cJSON_Delete(j);
-    done(&r);
+    tu_cli_done(&r);
 
     /* energy objective, and the human-readable form */
     p = write_file("energy.json", "{" GOOD_FIELDS ",\"rtt_ms\":5,\"bandwidth_bytes_per_s\":1000000,"
                                   "\"objective\":\"energy\",\"power_w\":{\"cpu\":0.3,\"tx\":0.8,\"idle\":0.05}}");
-    r = run("plan --profile '%s'", p);
+    r = tu_cli_run("plan --profile '%s'", p);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "split k = "));
     assert_non_null(strstr(r.out, "mJ"));
-    done(&r);
+    tu_cli_done(&r);
 }
 
 static void plan_real_esp32_profile(void **st)
@@ -150,7 +98,7 @@ static void plan_real_esp32_profile(void **st)
     if (!f)
         skip();
     fclose(f);
-    char *text = slurp(path);
+    char *text = tu_slurp(path, NULL);
     cJSON *j = cJSON_Parse(text);
     free(text);
     cJSON_AddNumberToObject(j, "rtt_ms", 20);
@@ -159,13 +107,13 @@ static void plan_real_esp32_profile(void **st)
     const char *p = write_file("esp32.json", s);
     free(s);
     cJSON_Delete(j);
-    result r = run("plan --profile '%s' --json", p);
+    tu_result r = tu_cli_run("plan --profile '%s' --json", p);
     assert_int_equal(r.status, 0);
     j = cJSON_Parse(r.out);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "cost")), 60);
     assert_int_equal(cJSON_GetObjectItem(j, "split")->valueint, 0); /* 5 s on the device vs ~93 ms */
     cJSON_Delete(j);
-    done(&r);
+    tu_cli_done(&r);
 }
 
 typedef struct {
@@ -212,34 +160,34 @@ static void plan_errors_name_the_field(void **st)
         char name[32];
         snprintf(name, sizeof name, "bad%zu.json", i);
         const char *p = write_file(name, cases[i].json);
-        result r = run("plan --profile '%s' --json", p);
-        if (r.status == 0 || lines(r.err) != 1)
+        tu_result r = tu_cli_run("plan --profile '%s' --json", p);
+        if (r.status == 0 || tu_count_lines(r.err) != 1)
             fail_msg("case %zu: status %d, stderr '%s'", i, r.status, r.err);
         assert_non_null(strstr(r.err, name)); /* names the file */
         for (int k = 0; k < 3 && cases[i].expect[k]; k++)
             if (!strstr(r.err, cases[i].expect[k]))
                 fail_msg("case %zu: '%s' not in '%s'", i, cases[i].expect[k], r.err);
         assert_int_equal(r.out[0], 0); /* nothing on stdout */
-        done(&r);
+        tu_cli_done(&r);
     }
-    result r = run("plan --json");
+    tu_result r = tu_cli_run("plan --json");
     assert_int_not_equal(r.status, 0);
-    assert_int_equal(lines(r.err), 1);
+    assert_int_equal(tu_count_lines(r.err), 1);
     assert_non_null(strstr(r.err, "--profile"));
-    done(&r);
-    r = run("plan --profile /nonexistent/p.json");
+    tu_cli_done(&r);
+    r = tu_cli_run("plan --profile /nonexistent/p.json");
     assert_int_not_equal(r.status, 0);
-    assert_int_equal(lines(r.err), 1);
+    assert_int_equal(tu_count_lines(r.err), 1);
     assert_non_null(strstr(r.err, "/nonexistent/p.json"));
-    done(&r);
-    r = run("plan --profile x.json --frobnicate");
+    tu_cli_done(&r);
+    r = tu_cli_run("plan --profile x.json --frobnicate");
     assert_int_not_equal(r.status, 0);
     assert_non_null(strstr(r.err, "--frobnicate"));
-    done(&r);
-    r = run("plan --help");
+    tu_cli_done(&r);
+    r = tu_cli_run("plan --help");
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "usage"));
-    done(&r);
+    tu_cli_done(&r);
 }
 
 static void sim_contract_and_errors(void **st)
@@ -248,7 +196,7 @@ static void sim_contract_and_errors(void **st)
     const char *p = write_file("sim.json", "{" GOOD_FIELDS ",\"noise_cv\":0.1,\"requests\":200,\"seed\":3,"
                                            "\"phases\":[{\"at\":0,\"rtt_ms\":5,\"bandwidth_bytes_per_s\":1e6},"
                                            "{\"at\":100,\"edge_down\":true},{\"at\":150,\"edge_down\":false}]}");
-    result r = run("sim '%s' --json", p);
+    tu_result r = tu_cli_run("sim '%s' --json", p);
     assert_int_equal(r.status, 0);
     cJSON *j = cJSON_Parse(r.out);
     assert_non_null(j);
@@ -266,11 +214,11 @@ static void sim_contract_and_errors(void **st)
     double orc = cJSON_GetObjectItem(j, "oracle_ms")->valuedouble;
     assert_true(orc <= cJSON_GetObjectItem(j, "best_static_ms")->valuedouble);
     /* deterministic */
-    result r2 = run("sim '%s' --json", p);
+    tu_result r2 = tu_cli_run("sim '%s' --json", p);
     assert_string_equal(r.out, r2.out);
-    done(&r2);
+    tu_cli_done(&r2);
     cJSON_Delete(j);
-    done(&r);
+    tu_cli_done(&r);
 
     const bad_case cases[] = {
         {"{" GOOD_FIELDS ",\"requests\":10}", {"phases", "missing"}},
@@ -292,33 +240,27 @@ static void sim_contract_and_errors(void **st)
         char name[32];
         snprintf(name, sizeof name, "badsim%zu.json", i);
         const char *q = write_file(name, cases[i].json);
-        result b = run("sim '%s' --json", q);
-        if (b.status == 0 || lines(b.err) != 1)
+        tu_result b = tu_cli_run("sim '%s' --json", q);
+        if (b.status == 0 || tu_count_lines(b.err) != 1)
             fail_msg("case %zu: status %d, stderr '%s'", i, b.status, b.err);
         for (int k = 0; k < 3 && cases[i].expect[k]; k++)
             if (!strstr(b.err, cases[i].expect[k]))
                 fail_msg("case %zu: '%s' not in '%s'", i, cases[i].expect[k], b.err);
-        done(&b);
+        tu_cli_done(&b);
     }
-    r = run("sim");
+    r = tu_cli_run("sim");
     assert_int_not_equal(r.status, 0);
-    assert_int_equal(lines(r.err), 1);
-    done(&r);
-    r = run("sim --help");
+    assert_int_equal(tu_count_lines(r.err), 1);
+    tu_cli_done(&r);
+    r = tu_cli_run("sim --help");
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "usage"));
-    done(&r);
+    tu_cli_done(&r);
 }
 
 int main(void)
 {
-    bin = getenv("SCIOT_BIN");
-    if (!bin) {
-        fprintf(stderr, "SCIOT_BIN is not set (run through ctest)\n");
-        return 1;
-    }
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/sciot_plan_XXXXXX");
-    if (!mkdtemp(tmpdir))
+    if (tu_cli_init())
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plan_good_profile),
@@ -327,9 +269,6 @@ int main(void)
         cmocka_unit_test(sim_contract_and_errors),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        rc |= 0;
+    tu_cli_cleanup();
     return rc;
 }
