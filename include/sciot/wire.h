@@ -111,6 +111,16 @@ sciot_status sciot_wire_parse(const uint8_t *buf, size_t len, sciot_wire_frame *
 sciot_status sciot_wire_decode(const uint8_t *buf, size_t len, const sciot_model *m,
                                const uint8_t model_sha256[32], sciot_wire_frame *f, sciot_error *err);
 
+/* sciot_wire_decode with options. SCIOT_WIRE_DEFER_PAYLOADS skips the walk
+ * that checks every coded payload decodes to exactly raw_len bytes, for a
+ * caller that reads every tensor right away with sciot_wire_tensor_read,
+ * which makes the same check (same status, SCIOT_ERR_LENGTH) while it
+ * decodes: one pass over the payloads instead of two. */
+#define SCIOT_WIRE_DEFER_PAYLOADS 0x1u
+sciot_status sciot_wire_decode_opts(const uint8_t *buf, size_t len, const sciot_model *m,
+                                    const uint8_t model_sha256[32], unsigned opts, sciot_wire_frame *f,
+                                    sciot_error *err);
+
 /* Decode one tensor's payload into dst (raw_len bytes). */
 sciot_status sciot_wire_tensor_read(const sciot_wire_tensor *t, void *dst, size_t dst_len, sciot_error *err);
 

@@ -530,7 +530,8 @@ static void process_job(edge_service *s, edge_worker *w, edge_job *job)
     uint64_t t_start = sciot_now_us();
     double queue_us = (double)(t_start - job->t_arrival);
 
-    sciot_status st = sciot_wire_decode(job->frame, job->len, m, s->sha, f, &err);
+    /* payloads are checked once, while the tail's inputs are read below */
+    sciot_status st = sciot_wire_decode_opts(job->frame, job->len, m, s->sha, SCIOT_WIRE_DEFER_PAYLOADS, f, &err);
     if (st) {
         edge_response_error(&resp, status_for(st), code_for(st), "%s", err.msg);
         goto done;
@@ -553,7 +554,10 @@ static void process_job(edge_service *s, edge_worker *w, edge_job *job)
     for (int32_t i = 0; i < n; i++)
         w->edge_times[i] = 0;
     int ran_tail = 0;
-    if (!local) {
+    /* Read every tensor of the frame into the worker's arena: the tail's
+     * inputs, or a LOCAL report's outputs (its prediction goes into the
+     * history). This is also where coded payloads are checked. */
+    {
         for (uint32_t j = 0; j < f->n_tensors; j++) {
             const sciot_wire_tensor *t = &f->tensors[j];
             if ((st = sciot_wire_tensor_read(t, sciot_engine_tensor(&w->engine, t->index),
@@ -562,6 +566,8 @@ static void process_job(edge_service *s, edge_worker *w, edge_job *job)
                 goto done;
             }
         }
+    }
+    if (!local) {
         op_clock clk = {0, w->edge_times};
         sciot_engine_set_hook(&w->engine, op_hook, &clk);
         st = sciot_engine_run(&w->engine, k, n, &err);
@@ -580,10 +586,8 @@ static void process_job(edge_service *s, edge_worker *w, edge_job *job)
     }
     uint64_t t_tail_end = sciot_now_us();
     char pred[160] = "";
-    if (ran_tail)
+    if (ran_tail || f->n_tensors > 0) /* a LOCAL report's outputs were read above */
         prediction_summary(m, &w->engine, pred, sizeof pred);
-    else if (f->n_tensors > 0)
-        snprintf(pred, sizeof pred, "(local)");
 
     /* planner update and next decision, under the device's lock */
     pthread_mutex_lock(&d->mu);

@@ -415,6 +415,13 @@ static void hex8(char out[17], const uint8_t *b)
 sciot_status sciot_wire_decode(const uint8_t *buf, size_t len, const sciot_model *m,
                                const uint8_t model_sha256[32], sciot_wire_frame *f, sciot_error *err)
 {
+    return sciot_wire_decode_opts(buf, len, m, model_sha256, 0, f, err);
+}
+
+sciot_status sciot_wire_decode_opts(const uint8_t *buf, size_t len, const sciot_model *m,
+                                    const uint8_t model_sha256[32], unsigned opts, sciot_wire_frame *f,
+                                    sciot_error *err)
+{
     uint8_t sha[32];
     sciot_status s;
     if (!m || !f)
@@ -507,7 +514,9 @@ sciot_status sciot_wire_decode(const uint8_t *buf, size_t len, const sciot_model
             return sciot_fail(err, SCIOT_ERR_TENSOR_MISMATCH, "tensor %ld: raw_len is %lu, the model says %zu bytes",
                               idx, (unsigned long)w->raw_len, t->bytes);
     }
-    /* 11. RLE payloads */
+    /* 11. coded payloads (deferred: sciot_wire_tensor_read checks the same) */
+    if (opts & SCIOT_WIRE_DEFER_PAYLOADS)
+        return SCIOT_OK;
     return check_payloads(f, err);
 }
 
