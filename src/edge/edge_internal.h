@@ -85,8 +85,6 @@ struct edge_service {
     int n_workers, n_started;
 
     edge_store *store;
-    pthread_t housekeeper;         /* flushes the store's pending history rows */
-    int housekeeper_started;
     pthread_mutex_t rng_mu;
     sciot_rng rng;                 /* delay simulation */
 

@@ -600,7 +600,7 @@ static void process_job(edge_service *s, edge_worker *w, edge_job *job)
     ob.n_device = (int32_t)f->n_times;
     ob.edge_us = ran_tail ? w->edge_times + k : NULL;
     ob.edge_queue_us = queue_us;
-    double network_ms = -1, device_ms = 0, prev_edge_ms = -1;
+    double network_ms = -1, device_ms = 0;
     for (uint32_t i = 0; i < f->n_times; i++)
         device_ms += sciot_wire_time(f, i) / 1000.0;
     if ((f->flags & SCIOT_WIRE_F_TELEMETRY) && d->pending && f->prev_request_id == d->pending_request_id &&
@@ -623,7 +623,6 @@ static void process_job(edge_service *s, edge_worker *w, edge_job *job)
         if (net == &nb)
             sciot_planner_observe(&d->planner, &nb, NULL);
         network_ms = net->net_us / 1000.0;
-        prev_edge_ms = d->pending_edge_us / 1000.0;
         d->last_network_ms = network_ms;
         d->last_total_ms = f->prev_rtt_us / 1000.0 + d->pending_device_ms;
     }
@@ -677,7 +676,6 @@ static void process_job(edge_service *s, edge_worker *w, edge_job *job)
         .reason = sciot_decision_reason_name(used_reason),
         .prediction = pred,
     };
-    (void)prev_edge_ms;
     /* A LOCAL report may repeat a request the edge already recorded (its
      * reply was lost, the device fell back and queued the result): at least
      * once delivery, recorded once. */
@@ -912,23 +910,6 @@ static sciot_status planner_config(const edge_config *c, sciot_planner_config *p
     return SCIOT_OK;
 }
 
-/* Commit pending history rows every 50 ms even when no new row arrives, so
- * that an idle edge never sits on an open write transaction. */
-static void *housekeeper_main(void *arg)
-{
-    edge_service *s = arg;
-    for (;;) {
-        pthread_mutex_lock(&s->q_mu);
-        int stop = s->stopping;
-        pthread_mutex_unlock(&s->q_mu);
-        if (stop)
-            break;
-        sleep_us(50000);
-        edge_store_flush(s->store, NULL);
-    }
-    return NULL;
-}
-
 sciot_status edge_service_create(edge_service **out, const edge_config *cfg, sciot_error *err)
 {
     sciot_status st;
@@ -1001,8 +982,6 @@ sciot_status edge_service_create(edge_service **out, const edge_config *cfg, sci
         }
     }
     s->n_started = s->n_workers;
-    if (pthread_create(&s->housekeeper, NULL, housekeeper_main, s) == 0)
-        s->housekeeper_started = 1;
     *out = s;
     return SCIOT_OK;
 fail:
@@ -1020,8 +999,6 @@ void edge_service_destroy(edge_service *s)
     pthread_mutex_unlock(&s->q_mu);
     for (int i = 0; i < s->n_started; i++)
         pthread_join(s->workers[i].thread, NULL);
-    if (s->housekeeper_started)
-        pthread_join(s->housekeeper, NULL);
     /* persist every device, then close the store (flushes history) */
     if (s->store) {
         pthread_rwlock_rdlock(&s->reg_mu);

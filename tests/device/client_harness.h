@@ -39,6 +39,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "edge_proc.h"
 #include "testutil.h"
 
 /* each test uses a part of these */
@@ -135,28 +136,14 @@ static int h_teardown(void **state)
 
 static int h_free_port(void)
 {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    socklen_t l = sizeof a;
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_true(s >= 0);
-    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &l), 0);
-    close(s);
-    return ntohs(a.sin_port);
+    int port = ep_free_port();
+    assert_true(port > 0);
+    return port;
 }
 
 static int h_port_accepts(int port)
 {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int ok = connect(s, (struct sockaddr *)&a, sizeof a) == 0;
-    close(s);
-    return ok;
+    return ep_port_accepts(port);
 }
 
 /* GET path over HTTP/1.0; returns the malloc'd body (NULL on failure). */
@@ -638,6 +625,29 @@ static void h_check_split_run(const h_device *d, const h_edge *e, const char *de
     assert_int_equal((int)h_num(dev, "inferences"), n);
     cJSON_Delete(root);
     cJSON_Delete(lines);
+}
+
+/* A 20-request run of device `dev-<tag>` against a fresh edge reached at
+ * url_fmt (printf with the edge's port): every output golden, every split the
+ * edge's, nothing left queued, the edge stops cleanly. */
+static void h_split_run(const char *tag, const char *url_fmt, int n_ops)
+{
+    char db[600], q[600], prof[600], url[96], edge_name[32], dev[32];
+    snprintf(db, sizeof db, "%s/%s.db", h_tmp, tag);
+    snprintf(q, sizeof q, "%s/q-%s", h_tmp, tag);
+    snprintf(edge_name, sizeof edge_name, "edge-%s", tag);
+    snprintf(dev, sizeof dev, "dev-%s", tag);
+    h_write_profile(prof, sizeof prof, n_ops);
+    h_edge e;
+    h_edge_start(&e, edge_name, 0, db, NULL, NULL);
+    snprintf(url, sizeof url, url_fmt, e.port);
+    h_device d;
+    const char *args[] = {"--edge", url, "--count", "20", "--device-id", dev, "--queue", q, "--profile", prof, NULL};
+    h_device_start(&d, dev, args);
+    assert_int_equal(h_device_wait(&d, 50000, NULL), 0);
+    h_check_split_run(&d, &e, dev, 20);
+    assert_int_equal(h_dir_frames(q), 0);
+    assert_int_equal(h_edge_stop(&e), 0);
 }
 
 /* ---- a fake edge: accepts, never answers --------------------------------------- */

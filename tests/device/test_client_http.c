@@ -20,21 +20,7 @@
 static void test_split_run(void **state)
 {
     (void)state;
-    char db[600], q[600], prof[600], url[64];
-    snprintf(db, sizeof db, "%s/http.db", h_tmp);
-    snprintf(q, sizeof q, "%s/q-http", h_tmp);
-    h_write_profile(prof, sizeof prof, N_OPS);
-    h_edge e;
-    h_edge_start(&e, "edge-http", 0, db, NULL, NULL);
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", e.port);
-    h_device d;
-    const char *args[] = {"--edge", url, "--count", "20", "--device-id", "dev-http", "--queue", q, "--profile", prof,
-                          NULL};
-    h_device_start(&d, "dev-http", args);
-    assert_int_equal(h_device_wait(&d, 50000, NULL), 0);
-    h_check_split_run(&d, &e, "dev-http", 20);
-    assert_int_equal(h_dir_frames(q), 0);
-    assert_int_equal(h_edge_stop(&e), 0);
+    h_split_run("http", "http://127.0.0.1:%d", N_OPS);
 }
 
 static void test_edge_never_started(void **state)

@@ -54,6 +54,7 @@
 #include "edge/config.h"
 #include "edge/mqtt.h"
 #include "edge/service.h"
+#include "edge_proc.h"
 #include "host/host.h"
 #include "sciot/engine.h"
 #include "sciot/wire.h"
@@ -76,34 +77,19 @@ static uint64_t ms_now(void)
 
 static void sleep_ms(int ms)
 {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
+    ep_sleep_ms(ms);
 }
 
 static int free_port(void)
 {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    socklen_t l = sizeof a;
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_true(s >= 0);
-    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &l), 0);
-    close(s);
-    return ntohs(a.sin_port);
+    int port = ep_free_port();
+    assert_true(port > 0);
+    return port;
 }
 
 static int port_accepts(int port)
 {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int ok = connect(s, (struct sockaddr *)&a, sizeof a) == 0;
-    close(s);
-    return ok;
+    return ep_port_accepts(port);
 }
 
 /* Start argv[0] with stdin from /dev/null and stdout (and stderr when

@@ -51,6 +51,21 @@ int ep_free_port(void)
     return ntohs(a.sin_port);
 }
 
+int ep_port_accepts(int port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (s < 0)
+        return 0;
+    int ok = connect(s, (struct sockaddr *)&a, sizeof a) == 0;
+    close(s);
+    return ok;
+}
+
 int ep_start(ep_proc *e, const char *bin, const char *model, const char *db, const char *config,
              const char *const *extra, int timeout_ms)
 {

@@ -30,6 +30,8 @@ typedef struct {
 
 /* A free TCP port on 127.0.0.1 (bound, read, released). */
 int ep_free_port(void);
+/* 1 if something accepts TCP connections on 127.0.0.1:port. */
+int ep_port_accepts(int port);
 /* Milliseconds of a monotonic clock. */
 uint64_t ep_ms_now(void);
 void ep_sleep_ms(int ms);
